@@ -7,7 +7,7 @@ Docs: https://eap-nb.github.io/eap_nb/attribution.html.md"""
 # %% auto #0
 __all__ = ['norm_vjp', 'eap_scores']
 
-# %% ../nbs/03_attribution.ipynb #f6952e32
+# %% ../nbs/03_attribution.ipynb #4ec6042d
 from typing import Callable
 import torch
 from torch import Tensor, nn
@@ -17,7 +17,7 @@ from .graph import Graph
 from .patching import (as_batches, run_metric, writer_hooks, ablation_values, _prepare, _device, _to_device,
                              _fwd_kwargs)
 
-# %% ../nbs/03_attribution.ipynb #efa08a26
+# %% ../nbs/03_attribution.ipynb #579fc6ae
 def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPre/RMS/RMSPre, nn.LayerNorm, Identity)
              x:Tensor, # its input [batch, pos, d_model]
              g:Tensor, # cotangents [n, batch, pos, d_model]
@@ -38,7 +38,7 @@ def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPr
     _, vjp = torch.func.vjp(norm, x)  # any other normalisation: autograd, vectorised over the cotangents
     return torch.func.vmap(lambda c: vjp(c.to(x.dtype))[0])(g).to(g.dtype)
 
-# %% ../nbs/03_attribution.ipynb #118db16b
+# %% ../nbs/03_attribution.ipynb #2b7b5bee
 def _clean_forward(model, graph, spec, batch, metric, extra_hooks):
     "Clean forward with grad: (clean writer outputs [writers, batch, pos, d_model], metric [batch])"
     e = None
@@ -105,7 +105,7 @@ def _grads_split(model, graph, spec, batch, metric):
         yield slice(graph.n_readers - 1, graph.n_readers), grads['final'][None]
     return e, m, groups()
 
-# %% ../nbs/03_attribution.ipynb #9efd9b40
+# %% ../nbs/03_attribution.ipynb #da441c45
 def _route(model, spec, method):
     if method not in ('auto', 'fast', 'split'): raise ValueError(f"method must be 'auto', 'fast' or 'split', got {method!r}")
     fast_ok = spec.backend == 'hooked' and not spec.gqa

@@ -1,5 +1,4 @@
-"""Run the model with any set of edges ablated in one forward pass; circuit metrics, faithfulness, and the exact
-activation-patching score of every edge, many edges per pass.
+"""Any set of edges ablated in one forward pass; circuit metrics, faithfulness, and exact patching scores of every edge.
 
 Docs: https://eap-nb.github.io/eap_nb/patching.html.md"""
 
@@ -10,7 +9,7 @@ __all__ = ['ABLATIONS', 'Batch', 'as_batches', 'run_metric', 'head_out_weight', 
            'mean_writer_outputs', 'ablation_values', 'ablation_matrix', 'patched_logits', 'circuit_metric',
            'faithfulness', 'patch_scores']
 
-# %% ../nbs/02_patching.ipynb #5d9aca77
+# %% ../nbs/02_patching.ipynb #0d9494aa
 import math
 from types import SimpleNamespace
 from typing import Callable, Iterable
@@ -20,14 +19,14 @@ from tqdm.auto import tqdm
 from .models import model_spec, model_flags, ModelSpec
 from .graph import Graph
 
-# %% ../nbs/02_patching.ipynb #424727eb
+# %% ../nbs/02_patching.ipynb #b742e45c
 class Batch(SimpleNamespace):
     "Clean and corrupted token ids `[batch, pos]`, an optional `attention_mask`, and any fields the metric needs"
     def __init__(self, clean:Tensor, corrupted:Tensor, attention_mask:Tensor|None=None, **kwargs):
         super().__init__(clean=clean, corrupted=corrupted, attention_mask=attention_mask, **kwargs)
     def __len__(self): return len(self.clean)
 
-# %% ../nbs/02_patching.ipynb #b3286cdd
+# %% ../nbs/02_patching.ipynb #000e0de4
 def as_batches(batches) -> list:
     "A list of checked batches from one batch or an iterable of them"
     bs = [batches] if hasattr(batches, 'clean') else list(batches)
@@ -57,7 +56,7 @@ def run_metric(metric:Callable, logits:Tensor, batch) -> Tensor:
                          "check the metric and the answer tokens")
     return m
 
-# %% ../nbs/02_patching.ipynb #3addacea
+# %% ../nbs/02_patching.ipynb #64e0e273
 def head_out_weight(model:nn.Module, l:int) -> Tensor:
     "W_O of layer `l`: [n_heads, d_head, d_model]"
     return model.blocks[l].attn.W_O
@@ -91,7 +90,7 @@ def writer_outputs(model:nn.Module, graph:Graph, tokens:Tensor, attention_mask:T
     model.run_with_hooks(tokens, fwd_hooks=writer_hooks(model, graph, spec, put), **kw)
     return out
 
-# %% ../nbs/02_patching.ipynb #0c870460
+# %% ../nbs/02_patching.ipynb #aab2eee6
 ABLATIONS = ('corrupted', 'mean', 'zero')
 
 @torch.no_grad()
@@ -124,7 +123,7 @@ def ablation_values(model:nn.Module, graph:Graph, batch, ablation, mean:Tensor|N
         return torch.zeros(graph.n_writers, 1, 1, model.cfg.d_model, dtype=p.dtype, device=p.device)
     raise ValueError(f"unknown ablation {ablation!r}: use one of {ABLATIONS} or a tensor")
 
-# %% ../nbs/02_patching.ipynb #42918422
+# %% ../nbs/02_patching.ipynb #9e7914f6
 def ablation_matrix(graph:Graph, keep) -> Tensor:
     "[writers, readers] float: 1 where an edge is ablated (internal q/k/v edges ablate a reader's whole input)"
     M, I = graph.dense(graph.mask(keep))
@@ -162,7 +161,7 @@ def patched_logits(model:nn.Module, graph:Graph, batch, A:Tensor, e_abl:Tensor) 
     with model_flags(model, split_qkv=True, mlp_in=True):
         return model.run_with_hooks(tokens, fwd_hooks=hooks, **_fwd_kwargs(batch, tokens))
 
-# %% ../nbs/02_patching.ipynb #3f7deb45
+# %% ../nbs/02_patching.ipynb #5a9a1ee2
 def _prepare(model, graph, batches, ablation):
     "Checked batches, the model's spec, and the dataset mean when the ablation needs it"
     spec = graph.check_model(model)
@@ -197,7 +196,7 @@ def circuit_metric(model:nn.Module, graph:Graph,
         out.append(run_metric(metric, patched_logits(model, graph, b, A, e_abl), b))
     return torch.cat(out)
 
-# %% ../nbs/02_patching.ipynb #520bd939
+# %% ../nbs/02_patching.ipynb #ed342217
 @torch.no_grad()
 def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, ablation='corrupted') -> float:
     "(m(circuit) - m(empty)) / (m(full) - m(empty)), metrics averaged over examples"
@@ -208,7 +207,7 @@ def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, a
                          "faithfulness is undefined; check the corruption")
     return (m_c - m_empty) / (m_full - m_empty)
 
-# %% ../nbs/02_patching.ipynb #ff2412ff
+# %% ../nbs/02_patching.ipynb #7ffcd3f1
 def _clean_cache(model, graph, spec, batch):
     "One clean forward: writer outputs, the residual entering each layer, shortformer positions, and the logits"
     e_clean, resid, pos = None, {}, {}
@@ -261,7 +260,7 @@ def _patch_pass(model, graph, spec, batch, l, readers, P, resid, pos):
     with model_flags(model, split_qkv=True, mlp_in=True):  # the bridge cannot start mid-model
         return model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw)
 
-# %% ../nbs/02_patching.ipynb #4861d31e
+# %% ../nbs/02_patching.ipynb #0d9079a3
 @torch.no_grad()
 def patch_scores(model:nn.Module, graph:Graph,
                  batches, # a batch or an iterable of batches

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Every test: set up .venv; the library must be what nbdev-export makes of the notebooks; the notebooks must be
+# clean (nbdev-clean changes nothing); every notebook runs (nbdev-test); pytest for the command line.
+# Ends with one line: "eap_nb: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+V=.venv/bin
+passed=0; failed=0
+ok()   { passed=$((passed + $1)); }
+bad()  { failed=$((failed + $1)); }
+if ! bash scripts/setup.sh; then echo "setup failed"; echo "eap_nb: 0 passed, 1 failed"; exit 1; fi
+
+snap=$(mktemp -d)
+cp -r eap_nb nbs "$snap/"
+echo "== nbdev-export: is eap_nb/ in sync with the notebooks?"
+if $V/nbdev-export && diff -r -x __pycache__ "$snap/eap_nb" eap_nb; then ok 1; echo "in sync"
+else bad 1; echo "FAILED: eap_nb/ differs from what nbdev-export makes of nbs/ (edit the notebooks, export, commit both)"; fi
+
+echo "== nbdev-clean: are the notebooks clean?"
+if $V/nbdev-clean && diff -r "$snap/nbs" nbs >/dev/null; then ok 1; echo "clean"
+else bad 1; echo "FAILED: nbdev-clean changed these notebooks (run nbdev-clean and commit):"; diff -rq "$snap/nbs" nbs; fi
+rm -rf "$snap"
+
+echo "== nbdev-test: every notebook"
+nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
+out=$($V/nbdev-test --n-workers 2 --timing 2>&1); rc=$?
+echo "$out" | tail -n 40
+nfail=$(echo "$out" | sed -n '/Tests Failed On The Following Notebooks/,$p' | grep -c $'^\t' || true)
+if [ $rc -ne 0 ] && [ "$nfail" -eq 0 ]; then nfail=$nbs; fi
+ok $((nbs - nfail)); bad "$nfail"
+echo "notebooks: $((nbs - nfail)) passed, $nfail failed"
+
+echo "== pytest"
+$V/python -m pytest -q -p no:cacheprovider tests --junitxml=/tmp/eap_nb_junit.xml; prc=$?
+read -r pp pf < <($V/python - <<'PY'
+import xml.etree.ElementTree as ET
+try:
+    r = ET.parse('/tmp/eap_nb_junit.xml').getroot()
+    s = r if r.tag == 'testsuite' else r.find('testsuite')
+    t, f, e, sk = (int(s.get(k, 0)) for k in ('tests', 'failures', 'errors', 'skipped'))
+    print(t - f - e - sk, f + e)
+except Exception: print(0, 1)
+PY
+)
+if [ $prc -ne 0 ] && [ "$pf" -eq 0 ]; then pf=1; fi
+ok "$pp"; bad "$pf"
+
+echo "eap_nb: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
