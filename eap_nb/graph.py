@@ -7,12 +7,12 @@ Docs: https://eap-nb.github.io/eap_nb/graph.html.md"""
 # %% auto #0
 __all__ = ['Graph']
 
-# %% ../nbs/01_graph.ipynb #4c71d3db
+# %% ../nbs/01_graph.ipynb #fdc091ea
 import torch
 from torch import Tensor, nn
 from .models import model_spec, ModelSpec
 
-# %% ../nbs/01_graph.ipynb #ad0f6d5d
+# %% ../nbs/01_graph.ipynb #0aa74526
 class Graph:
     "The edges of a transformer: writers x readers, a mask of real edges, and edge names as a view on it"
     def __init__(self, n_layers:int, # transformer blocks
@@ -65,7 +65,7 @@ class Graph:
         return (f"Graph({self.n_layers} layers x {self.n_heads} heads, {kind}, {self.n_writers} writers x "
                 f"{self.n_readers} readers, {self.n_edges:,} edges{', ACDC q/k/v edges' if self.qkv_edges else ''})")
 
-# %% ../nbs/01_graph.ipynb #3ef74224
+# %% ../nbs/01_graph.ipynb #36547803
 @classmethod
 def _from_model(cls, model:nn.Module, # a HookedTransformer or TransformerBridge
                 qkv_edges:bool=False, # ACDC's convention with q/k/v-internal edges
@@ -83,7 +83,7 @@ def _from_model(cls, model:nn.Module, # a HookedTransformer or TransformerBridge
     return g
 Graph.from_model = _from_model
 
-# %% ../nbs/01_graph.ipynb #cddb43c5
+# %% ../nbs/01_graph.ipynb #0b01e4dc
 def _index(self:Graph, name:str) -> int:
     "Position of edge `name` in `self.edges`"
     if self._index is None: self._index = {e: i for i, e in enumerate(self.edges)}
@@ -123,7 +123,7 @@ def _flat(self:Graph, M:Tensor, I:Tensor|None=None) -> Tensor:
     return torch.cat([res, I[self.internal_r.to(I.device)]])
 Graph.flat = _flat
 
-# %% ../nbs/01_graph.ipynb #fd8b8d54
+# %% ../nbs/01_graph.ipynb #714894c9
 def _upstream(self:Graph, r:int) -> int:
     "Number of writers upstream of reader index `r` (they are `self.writers[:n]`)"
     return int(self.real[:, r].sum())
@@ -142,7 +142,7 @@ def _check_model(self:Graph, model:nn.Module) -> ModelSpec:
     return s
 Graph.check_model = _check_model
 
-# %% ../nbs/01_graph.ipynb #b983bf26
+# %% ../nbs/01_graph.ipynb #5337db6e
 def _n_emb(self:Graph) -> int: return 2 if self.split_embeddings else 1
 def _head_writers(self:Graph, l:int) -> slice:
     "Writer indices of layer `l`'s heads"

@@ -7,9 +7,9 @@ Docs: https://eap-nb.github.io/eap_nb/patching.html.md"""
 # %% auto #0
 __all__ = ['ABLATIONS', 'Batch', 'as_batches', 'run_metric', 'head_out_weight', 'head_outputs', 'writer_hooks', 'writer_outputs',
            'mean_writer_outputs', 'ablation_values', 'ablation_matrix', 'patched_logits', 'circuit_metric',
-           'faithfulness', 'patch_scores']
+           'faithfulness', 'last_only', 'is_last_only', 'unembed', 'patch_scores']
 
-# %% ../nbs/02_patching.ipynb #426156af
+# %% ../nbs/02_patching.ipynb #c4a10122
 import math
 from types import SimpleNamespace
 from typing import Callable, Iterable
@@ -19,14 +19,14 @@ from tqdm.auto import tqdm
 from .models import model_spec, model_flags, ModelSpec
 from .graph import Graph
 
-# %% ../nbs/02_patching.ipynb #720ea2b0
+# %% ../nbs/02_patching.ipynb #18cb544d
 class Batch(SimpleNamespace):
     "Clean and corrupted token ids `[batch, pos]`, an optional `attention_mask`, and any fields the metric needs"
     def __init__(self, clean:Tensor, corrupted:Tensor, attention_mask:Tensor|None=None, **kwargs):
         super().__init__(clean=clean, corrupted=corrupted, attention_mask=attention_mask, **kwargs)
     def __len__(self): return len(self.clean)
 
-# %% ../nbs/02_patching.ipynb #c5cae3ce
+# %% ../nbs/02_patching.ipynb #ad88dbf2
 def as_batches(batches) -> list:
     "A list of checked batches from one batch or an iterable of them"
     bs = [batches] if hasattr(batches, 'clean') else list(batches)
@@ -56,7 +56,7 @@ def run_metric(metric:Callable, logits:Tensor, batch) -> Tensor:
                          "check the metric and the answer tokens")
     return m
 
-# %% ../nbs/02_patching.ipynb #1c582a81
+# %% ../nbs/02_patching.ipynb #b520dbb5
 def head_out_weight(model:nn.Module, l:int) -> Tensor:
     "W_O of layer `l`: [n_heads, d_head, d_model]"
     return model.blocks[l].attn.W_O
@@ -96,7 +96,7 @@ def writer_outputs(model:nn.Module, graph:Graph, tokens:Tensor, attention_mask:T
     model.run_with_hooks(tokens, fwd_hooks=writer_hooks(model, graph, spec, put), stop_at_layer=graph.n_layers, **kw)
     return out
 
-# %% ../nbs/02_patching.ipynb #64a4eafd
+# %% ../nbs/02_patching.ipynb #377a46df
 ABLATIONS = ('corrupted', 'mean', 'zero')
 
 @torch.no_grad()
@@ -116,6 +116,10 @@ def mean_writer_outputs(model:nn.Module, graph:Graph, batches) -> Tensor:
 def ablation_values(model:nn.Module, graph:Graph, batch, ablation, mean:Tensor|None=None) -> Tensor:
     "What ablated edges carry for `batch`: [writers, batch or 1, pos or 1, d_model]"
     if isinstance(ablation, Tensor):
+        if ablation.ndim == 4:  # per-example values, e.g. the corrupted run's, computed once
+            if ablation.shape[:3] != (graph.n_writers,) + tuple(batch.clean.shape):
+                raise ValueError(f"ablation tensor [writers, batch, pos, d_model] must match the batch, got {tuple(ablation.shape)}")
+            return ablation
         a = ablation if ablation.ndim == 3 else ablation[:, None]
         if a.shape[0] != graph.n_writers or a.ndim != 3:
             raise ValueError(f"ablation tensor must be [writers={graph.n_writers}, (pos,) d_model], got {tuple(ablation.shape)}")
@@ -129,7 +133,7 @@ def ablation_values(model:nn.Module, graph:Graph, batch, ablation, mean:Tensor|N
         return torch.zeros(graph.n_writers, 1, 1, model.cfg.d_model, dtype=p.dtype, device=p.device)
     raise ValueError(f"unknown ablation {ablation!r}: use one of {ABLATIONS} or a tensor")
 
-# %% ../nbs/02_patching.ipynb #092b4539
+# %% ../nbs/02_patching.ipynb #d365903b
 def ablation_matrix(graph:Graph, keep) -> Tensor:
     "[writers, readers] float: 1 where an edge is ablated (internal q/k/v edges ablate a reader's whole input)"
     M, I = graph.dense(graph.mask(keep))
@@ -167,7 +171,7 @@ def patched_logits(model:nn.Module, graph:Graph, batch, A:Tensor, e_abl:Tensor) 
     with model_flags(model, split_qkv=True, mlp_in=True):
         return model.run_with_hooks(tokens, fwd_hooks=hooks, **_fwd_kwargs(batch, tokens))
 
-# %% ../nbs/02_patching.ipynb #e830adfe
+# %% ../nbs/02_patching.ipynb #279e9795
 def _prepare(model, graph, batches, ablation):
     "Checked batches, the model's spec, and the dataset mean when the ablation needs it"
     spec = graph.check_model(model)
@@ -202,7 +206,7 @@ def circuit_metric(model:nn.Module, graph:Graph,
         out.append(run_metric(metric, patched_logits(model, graph, b, A, e_abl), b))
     return torch.cat(out)
 
-# %% ../nbs/02_patching.ipynb #1d7d062e
+# %% ../nbs/02_patching.ipynb #724195d0
 @torch.no_grad()
 def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, ablation='corrupted') -> float:
     "(m(circuit) - m(empty)) / (m(full) - m(empty)), metrics averaged over examples"
@@ -213,7 +217,28 @@ def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, a
                          "faithfulness is undefined; check the corruption")
     return (m_c - m_empty) / (m_full - m_empty)
 
-# %% ../nbs/02_patching.ipynb #cc8b312e
+# %% ../nbs/02_patching.ipynb #52ec33a4
+def last_only(metric:Callable) -> Callable:
+    "Mark `metric` as reading only the last position (`batch.last` if set): engines unembed only there"
+    metric.last_only = True
+    return metric
+
+def is_last_only(metric:Callable) -> bool: return bool(getattr(metric, 'last_only', False))
+
+def unembed(model:nn.Module, x:Tensor, batch, last:bool=False) -> tuple:
+    "(logits, batch for the metric) from the final residual [n * batch, pos, d]: every position, or only the last"
+    soft = getattr(model.cfg, 'output_logits_soft_cap', 0) or 0
+    if last:
+        idx = getattr(batch, 'last', None)
+        if idx is None: x = x[:, -1:]
+        else: x = x[torch.arange(len(x), device=x.device), idx.to(x.device).repeat(len(x) // len(idx))][:, None]
+        batch = SimpleNamespace(**{**vars(batch), 'last': None})
+    if model.cfg.normalization_type is not None: x = model.ln_final(x)
+    logits = model.unembed(x)
+    if soft > 0: logits = soft * torch.tanh(logits / soft)
+    return logits, batch
+
+# %% ../nbs/02_patching.ipynb #9700682e
 def _clean_cache(model, graph, spec, batch):
     "One clean forward: writer outputs, the residual entering each layer, shortformer positions, and the logits"
     e_clean, resid, pos = None, {}, {}
@@ -251,23 +276,25 @@ def _perturb_hooks(graph, spec, l, readers, n, P):
             hooks.append((spec.mlp_in(l), f))
     return hooks
 
-def _patch_pass(model, graph, spec, batch, l, readers, P, resid, pos):
-    "Logits of len(readers) copies of the clean batch, copy k with P[k] added to reader readers[k] (layer l)"
+def _patch_pass(model, graph, spec, batch, l, readers, P, resid, pos, last:bool=False):
+    "(logits, batch for the metric) of len(readers) copies of the clean batch, copy k with P[k] added to reader readers[k]"
     n, L = len(readers), graph.n_layers
     rep = lambda t: None if t is None else t.repeat(n, *([1] * (t.ndim - 1)))
     kw = {k: rep(v) for k, v in _fwd_kwargs(batch, batch.clean).items()}
     if l < L: hooks = _perturb_hooks(graph, spec, l, readers, n, P)
     else: hooks = [(spec.resid_final(), lambda t, hook: (t.reshape(n, -1, *t.shape[1:]) + P).flatten(0, 1))]
     if spec.backend == 'hooked':  # start from the cached residual entering layer l
-        if l == L: return model((resid[L][None] + P).flatten(0, 1), start_at_layer=L, **kw)
-        if spec.shortformer: kw['shortformer_pos_embed'] = rep(pos)
-        with model_flags(model, split_qkv=True, mlp_in=True), model.hooks(fwd_hooks=hooks):  # per-head inputs: layer l only
-            x = model(rep(resid[l]), start_at_layer=l, stop_at_layer=l + 1, **kw)
-        return model(x, start_at_layer=l + 1, **kw)
+        if l == L: x = (resid[L][None] + P).flatten(0, 1)
+        else:
+            if spec.shortformer: kw['shortformer_pos_embed'] = rep(pos)
+            with model_flags(model, split_qkv=True, mlp_in=True), model.hooks(fwd_hooks=hooks):  # per-head inputs: layer l only
+                x = model(rep(resid[l]), start_at_layer=l, stop_at_layer=l + 1, **kw)
+            x = model(x, start_at_layer=l + 1, stop_at_layer=L, **kw)
+        return unembed(model, x, batch, last)
     with model_flags(model, split_qkv=True, mlp_in=True):  # the bridge cannot start mid-model
-        return model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw)
+        return model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw), batch
 
-# %% ../nbs/02_patching.ipynb #1111856b
+# %% ../nbs/02_patching.ipynb #b0aba96a
 @torch.no_grad()
 def patch_scores(model:nn.Module, graph:Graph,
                  batches, # a batch or an iterable of batches
@@ -285,6 +312,7 @@ def patch_scores(model:nn.Module, graph:Graph,
     er = torch.cat([graph.edge_r, graph.internal_r])
     layer_of = graph.reader_layer()[er]
     dev = _device(model)
+    last = is_last_only(metric)
     total, count = torch.zeros(graph.n_edges, dtype=torch.float64), 0
     bar = tqdm(total=len(todo) * len(bs), disable=not progress, desc='patching edges', unit='edge')
     for b in bs:
@@ -301,10 +329,10 @@ def patch_scores(model:nn.Module, graph:Graph,
                 P = D[w.clamp(min=0)]
                 for j in (w < 0).nonzero()[:, 0].tolist():  # internal edge: the reader's whole input is ablated
                     P[j] = D[:graph.upstream(int(r[j]))].sum(0)
-                out = _patch_pass(model, graph, spec, b, l, r, P, resid, pos)
+                out, mb = _patch_pass(model, graph, spec, b, l, r, P, resid, pos, last=last)
                 bsz = len(b.clean)
                 for j, e in enumerate(idx.tolist()):
-                    total[e] += (run_metric(metric, out[j * bsz:(j + 1) * bsz], b) - m_clean).double().sum().item()
+                    total[e] += (run_metric(metric, out[j * bsz:(j + 1) * bsz], mb) - m_clean).double().sum().item()
                 bar.update(len(idx))
         count += len(b.clean)
     bar.close()
