@@ -8,7 +8,7 @@ Docs: https://eap-nb.github.io/eap_nb/acdc.html.md"""
 __all__ = ['with_clean_logprobs', 'kl_div', 'acdc_order', 'receiver_alive', 'forward_flops', 'ACDCResult', 'acdc', 'acdc_sweep',
            'repeated_patching', 'eap_acdc', 'eap_acdc_grid']
 
-# %% ../nbs/06_acdc.ipynb #254c7748
+# %% ../nbs/06_acdc.ipynb #9b03c53e
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -21,7 +21,7 @@ from .patching import (Batch, as_batches, run_metric, writer_hooks, ablation_val
                              _device, _to_device, _fwd_kwargs, circuit_metric, patch_scores, unembed, last_only, is_last_only)
 from .prune import topk_circuit, threshold_circuit
 
-# %% ../nbs/06_acdc.ipynb #f873a922
+# %% ../nbs/06_acdc.ipynb #dfa4101f
 def _last(logits:Tensor, batch) -> Tensor:
     "Logits at each prompt's last position: `batch.last` if given, else -1: [batch, d_vocab]"
     last = getattr(batch, 'last', None)
@@ -48,7 +48,7 @@ def kl_div(logits:Tensor, batch) -> Tensor:
     ref = ref.to(lp)
     return (ref.exp() * (ref - lp)).sum(-1)
 
-# %% ../nbs/06_acdc.ipynb #306263a9
+# %% ../nbs/06_acdc.ipynb #49fe4bcc
 def acdc_order(graph:Graph) -> list:
     "Receivers in ACDC's order: (name, [edge indices in test order], gate writer or None, gating internal edge or None)"
     n_res, H = graph.n_residual_edges, graph.n_heads
@@ -77,14 +77,14 @@ def receiver_alive(graph:Graph, removed:Tensor, gate:int|None, gate_internal:int
     out = graph.edge_w == gate
     return bool((~removed[:graph.n_residual_edges][out]).any())
 
-# %% ../nbs/06_acdc.ipynb #134dcb1d
+# %% ../nbs/06_acdc.ipynb #d93530ea
 def forward_flops(cfg, n_prompts:int, seq:int, layers:float, unembed_positions:int) -> float:
     "Matrix-multiply FLOPs of running `layers` blocks on n_prompts x seq tokens and unembedding `unembed_positions`"
     d, H, dh = cfg.d_model, cfg.n_heads, cfg.d_head
     per_token = 2 * d * 4 * H * dh + 2 * 2 * seq * H * dh + (0 if cfg.attn_only else 2 * 2 * d * cfg.d_mlp)
     return n_prompts * seq * layers * per_token + 2 * unembed_positions * d * cfg.d_vocab
 
-# %% ../nbs/06_acdc.ipynb #002762fa
+# %% ../nbs/06_acdc.ipynb #2dd7d5d5
 @dataclass
 class ACDCResult:
     "What one ACDC run returns"
@@ -112,12 +112,12 @@ class _Base:
             nonlocal D
             if D is None: D = x.new_zeros((graph.n_writers,) + tuple(x.shape[-3:]))
             D[i] = x - e_abl[i]
-        corr = lambda cols: _corr_shared(graph, A, D, cols)
+        ablate = lambda t, cols: t - _corr_shared(graph, A, D, cols)
         hooks = writer_hooks(model, graph, spec, put)
         hooks += [(spec.resid_pre(l), lambda x, hook, l=l: resid.__setitem__(l, x)) for l in range(graph.n_layers)]
         hooks.append((spec.resid_final(), lambda x, hook: resid.__setitem__(graph.n_layers, x)))  # before its correction
         if spec.shortformer: hooks.append((spec.pos, lambda x, hook: pos.__setitem__('pos', x)))
-        hooks += _reader_hooks(graph, spec, A, corr, final=True)
+        hooks += _reader_hooks(graph, spec, A, ablate, final=True)
         with model_flags(model, split_qkv=True, mlp_in=True):
             self.logits = model.run_with_hooks(b.clean, fwd_hooks=hooks, **_fwd_kwargs(b, b.clean))
         self.D, self.resid, self.pos, self.e_abl, self.batch = D, resid, pos.get('pos'), e_abl, b
@@ -127,24 +127,23 @@ def _corr_shared(graph, A, D, cols):
     u = graph.upstream(cols.start)
     return torch.einsum('wbpd,wc->bpcd', D[:u], A[:u, cols].to(D))
 
-def _reader_hooks(graph, spec, A, corr, layers=None, extra=(), final=False):
-    "Hooks subtracting `corr(cols)` at every reader group that has an ablated edge (or is in `extra`)"
+def _reader_hooks(graph, spec, A, ablate, layers=None, extra=(), final=False):
+    "Hooks replacing each reader group's input t by `ablate(t, cols)` where it has an ablated edge (or is in `extra`)"
     hooks = []
     r = graph.n_readers - 1
-    if final and (A[:, r].any() or r in extra):
-        hooks.append((spec.resid_final(), lambda t, hook: t - corr(slice(r, r + 1))[:, :, 0]))
+    one = lambda cols: lambda t, hook: ablate(t[:, :, None], cols)[:, :, 0]
+    if final and (A[:, r].any() or r in extra): hooks.append((spec.resid_final(), one(slice(r, r + 1))))
     need = lambda cols: bool(A[:, cols].any()) or any(cols.start <= c < cols.stop for c in extra)
     for l in (range(graph.n_layers) if layers is None else layers):
         for x in 'qkv':
             cols = graph.qkv_readers(l, x)
-            if need(cols): hooks.append((spec.qkv_in(l, x), lambda t, hook, cols=cols: t - corr(cols)))
+            if need(cols): hooks.append((spec.qkv_in(l, x), lambda t, hook, cols=cols: ablate(t, cols)))
         if graph.has_mlp:
             c = graph.mlp_reader(l)
-            cols = slice(c, c + 1)
-            if need(cols): hooks.append((spec.mlp_in(l), lambda t, hook, cols=cols: t - corr(cols)[:, :, 0]))
+            if need(slice(c, c + 1)): hooks.append((spec.mlp_in(l), one(slice(c, c + 1))))
     return hooks
 
-# %% ../nbs/06_acdc.ipynb #fe76721b
+# %% ../nbs/06_acdc.ipynb #3107a493
 def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Tensor, metric:Callable) -> Tensor:
     "Summed metric of each of the n copies: [n]"
     b, n, L = base.batch, len(Ak), graph.n_layers
@@ -163,23 +162,26 @@ def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Te
         Dn[slice(i.start - W0, i.stop - W0) if isinstance(i, slice) else i - W0] = d
     colset = {c: j for j, c in enumerate(cols)}
     Ash = A.clone(); Ash[:, cols] = 0  # the receiver's columns come from Ak
-    def corr(cs):  # [n * batch, pos, len(cs), d]
+    def ablate(t, cs):  # readers `cs`' inputs [n * batch, pos, len(cs), d], minus the differences of their ablated edges
         u = graph.upstream(cs.start)
         uf = min(u, W0)
-        c = torch.einsum('wbpd,wc->bpcd', D0[:uf], Ash[:uf, cs].to(D0)).repeat(n, 1, 1, 1)
-        if u > W0: c = c + torch.einsum('wmpd,wc->mpcd', Dn[:u - W0], Ash[W0:u, cs].to(Dn))
+        out, a0 = t.unflatten(0, (n, bsz)), Ash[:uf, cs]
+        # the fixed writers' part is the same for every copy: broadcast it instead of repeating it
+        out = out - torch.einsum('wbpd,wc->bpcd', D0[:uf], a0.to(D0)) if a0.any() else out.clone()
+        if u > W0 and Ash[W0:u, cs].any():
+            out -= torch.einsum('wmpd,wc->mpcd', Dn[:u - W0], Ash[W0:u, cs].to(Dn)).unflatten(0, (n, bsz))
         for c_idx in range(cs.start, cs.stop):
             if c_idx not in colset: continue
-            ak = Ak[:, colset[c_idx]].to(D0)  # [n, writers]
+            ak = Ak[:, colset[c_idx]].to(D0)  # [n, writers]: copy k's own ablations of this reader
             v = torch.einsum('wbpd,nw->nbpd', D0[:uf], ak[:, :uf])
-            if u > W0: v = v + torch.einsum('wnbpd,nw->nbpd', Dn[:u - W0].unflatten(1, (n, bsz)), ak[:, W0:u])
-            c[:, :, c_idx - cs.start] += v.flatten(0, 1)
-        return c
+            if u > W0: v += torch.einsum('wnbpd,nw->nbpd', Dn[:u - W0].unflatten(1, (n, bsz)), ak[:, W0:u])
+            out[:, :, :, c_idx - cs.start] -= v
+        return out.flatten(0, 1)
     rep = lambda t: None if t is None else t.repeat(n, *([1] * (t.ndim - 1)))
     kw = {k: rep(v) for k, v in _fwd_kwargs(b, b.clean).items()}
-    hooks = writer_hooks(model, graph, spec, put) + _reader_hooks(graph, spec, Ash, corr, range(start, L), cols, final=True)
+    hooks = writer_hooks(model, graph, spec, put) + _reader_hooks(graph, spec, Ash, ablate, range(start, L), cols, final=True)
     if spec.backend == 'hooked':
-        if l == L: x = rep(base.resid[L]) - corr(slice(graph.n_readers - 1, graph.n_readers))[:, :, 0]  # unembedding only
+        if l == L: x = ablate(rep(base.resid[L])[:, :, None], slice(graph.n_readers - 1, graph.n_readers))[:, :, 0]  # unembedding only
         else:
             if spec.shortformer: kw['shortformer_pos_embed'] = rep(base.pos)
             with model_flags(model, split_qkv=True, mlp_in=True), model.hooks(fwd_hooks=hooks):
@@ -190,7 +192,7 @@ def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Te
             logits = model(rep(b.clean), **kw)
     return torch.stack([run_metric(metric, logits[k * bsz:(k + 1) * bsz], b).double().sum() for k in range(n)])
 
-# %% ../nbs/06_acdc.ipynb #aac8ec0a
+# %% ../nbs/06_acdc.ipynb #3a6ba944
 def _layer_of_receiver(graph:Graph, cols:list) -> int:
     "The layer a receiver's reader columns sit in (n_layers for the logits)"
     return int(graph.reader_layer()[cols[0]])
@@ -231,6 +233,8 @@ def acdc(model:nn.Module, graph:Graph,
     n_tests = 0
     flops = sum(2 * forward_flops(model.cfg, *b.clean.shape, graph.n_layers, b.clean.numel()) for b in bs)  # base + corrupted runs
     start, traj, n_evals, n_passes, fwd, guess_removed = cur, [], 0, 0, 0.0, True
+    n_max = edges_per_pass or max(1, 4096 // max(b.clean.numel() for b in bs))  # copies per pass, at most
+    n_now = n_max
     memo = {} if _memo is None else _memo
     order = acdc_order(graph)
     bar = tqdm(order, disable=not progress, desc='ACDC receivers', unit='receiver')
@@ -244,10 +248,9 @@ def acdc(model:nn.Module, graph:Graph,
         A = ablation_matrix(graph, ~removed).to(dev)
         cols = sorted({_edge_cols(graph, e)[0] for e in cands})
         l = _layer_of_receiver(graph, cols)
-        n_max = edges_per_pass or max(1, 4096 // max(b.clean.numel() for b in bs))
         i = 0
         while i < len(cands):
-            chunk = cands[i:i + n_max]
+            chunk = cands[i:i + n_now]
             states = []  # the removed-mask each copy evaluates
             for k, e in enumerate(chunk):
                 st = removed.clone()
@@ -279,15 +282,16 @@ def acdc(model:nn.Module, graph:Graph,
                 traj.append((graph.edges[e], sign * new, rm)); n_tests += 1
                 i += 1
                 if rm: removed[e] = True; cur = new
-                if rm != guess_removed:  # the later copies assumed the other outcome
-                    guess_removed = rm
+                if rm != guess_removed:  # the later copies assumed the other outcome: start small again
+                    guess_removed, n_now = rm, 2
                     break
+            else: n_now = min(2 * n_now, n_max)  # every guess held: guess further ahead
         bar.set_postfix(kept=int((~removed).sum()), removed=int(removed.sum()))
     bar.close()
     return ACDCResult(keep=~removed, threshold=threshold, metric=sign * cur, metric_start=sign * start, trajectory=traj,
                       n_tests=n_tests, n_evals=n_evals, n_passes=n_passes, forward_equivalents=fwd, flops=flops, seconds=time.perf_counter() - t0)
 
-# %% ../nbs/06_acdc.ipynb #a8cd02ce
+# %% ../nbs/06_acdc.ipynb #f6e09545
 def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
                thresholds:Sequence[float], # one circuit per threshold
                progress:bool=True,
@@ -298,7 +302,7 @@ def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
     return [acdc(model, graph, batches, metric, t, progress=False, _memo=memo, **kwargs)
             for t in tqdm(thresholds, disable=not progress, desc='ACDC sweep')]
 
-# %% ../nbs/06_acdc.ipynb #a5971044
+# %% ../nbs/06_acdc.ipynb #28806fee
 def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
                       k:int|None=None, # keep the top k edges by |exact patching score| ...
                       threshold:float|None=None, # ... or those above this
@@ -309,7 +313,7 @@ def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
     scores = patch_scores(model, graph, batches, metric, ablation=ablation, progress=progress)
     return scores, topk_circuit(scores, k) if k is not None else threshold_circuit(scores, threshold)
 
-# %% ../nbs/06_acdc.ipynb #50390a05
+# %% ../nbs/06_acdc.ipynb #bdb9283f
 def eap_acdc(model:nn.Module, graph:Graph, batches,
              eap_metric:Callable, # the task metric for EAP's gradients
              acdc_metric:Callable, # the metric ACDC minimises (e.g. kl_div), or the task metric with maximize=True
