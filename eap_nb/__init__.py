@@ -3,6 +3,11 @@
 __version__ = "0.0.1"
 from .models import random_model, random_bridge, hooked_config, load_model, ModelUnavailable, model_spec, SHAPES
 from .graph import Graph
-from .patching import Batch, circuit_metric, patch_scores, faithfulness, writer_outputs, mean_writer_outputs
+from .patching import Batch, circuit_metric, patch_scores, faithfulness, writer_outputs, mean_writer_outputs, last_only
 from .attribution import eap_scores
 from .prune import topk_circuit, threshold_circuit, prune_curve
+from .acdc import (acdc, acdc_sweep, ACDCResult, kl_div, with_clean_logprobs, repeated_patching, eap_acdc,
+                   eap_acdc_grid, acdc_order)
+from .evaluation import (roc_points, circuit_roc_points, roc_auc, pareto_points, faithfulness_curve, node_circuit,
+                         MIB_PERCENTS, roc_figure, faithfulness_figure, score_histogram, count_outside, draw_circuit,
+                         save_html, to_json, from_json, save_pt, load_pt, acdc_edge_list)

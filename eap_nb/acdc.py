@@ -8,7 +8,7 @@ Docs: https://eap-nb.github.io/eap_nb/acdc.html.md"""
 __all__ = ['with_clean_logprobs', 'kl_div', 'acdc_order', 'receiver_alive', 'forward_flops', 'ACDCResult', 'acdc', 'acdc_sweep',
            'repeated_patching', 'eap_acdc', 'eap_acdc_grid']
 
-# %% ../nbs/06_acdc.ipynb #9b03c53e
+# %% ../nbs/06_acdc.ipynb #c1e4333b
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -21,7 +21,7 @@ from .patching import (Batch, as_batches, run_metric, writer_hooks, ablation_val
                              _device, _to_device, _fwd_kwargs, circuit_metric, patch_scores, unembed, last_only, is_last_only)
 from .prune import topk_circuit, threshold_circuit
 
-# %% ../nbs/06_acdc.ipynb #dfa4101f
+# %% ../nbs/06_acdc.ipynb #e053a006
 def _last(logits:Tensor, batch) -> Tensor:
     "Logits at each prompt's last position: `batch.last` if given, else -1: [batch, d_vocab]"
     last = getattr(batch, 'last', None)
@@ -48,7 +48,7 @@ def kl_div(logits:Tensor, batch) -> Tensor:
     ref = ref.to(lp)
     return (ref.exp() * (ref - lp)).sum(-1)
 
-# %% ../nbs/06_acdc.ipynb #49fe4bcc
+# %% ../nbs/06_acdc.ipynb #1079f870
 def acdc_order(graph:Graph) -> list:
     "Receivers in ACDC's order: (name, [edge indices in test order], gate writer or None, gating internal edge or None)"
     n_res, H = graph.n_residual_edges, graph.n_heads
@@ -77,14 +77,14 @@ def receiver_alive(graph:Graph, removed:Tensor, gate:int|None, gate_internal:int
     out = graph.edge_w == gate
     return bool((~removed[:graph.n_residual_edges][out]).any())
 
-# %% ../nbs/06_acdc.ipynb #d93530ea
+# %% ../nbs/06_acdc.ipynb #85887745
 def forward_flops(cfg, n_prompts:int, seq:int, layers:float, unembed_positions:int) -> float:
     "Matrix-multiply FLOPs of running `layers` blocks on n_prompts x seq tokens and unembedding `unembed_positions`"
     d, H, dh = cfg.d_model, cfg.n_heads, cfg.d_head
     per_token = 2 * d * 4 * H * dh + 2 * 2 * seq * H * dh + (0 if cfg.attn_only else 2 * 2 * d * cfg.d_mlp)
     return n_prompts * seq * layers * per_token + 2 * unembed_positions * d * cfg.d_vocab
 
-# %% ../nbs/06_acdc.ipynb #2dd7d5d5
+# %% ../nbs/06_acdc.ipynb #7a4aeb8d
 @dataclass
 class ACDCResult:
     "What one ACDC run returns"
@@ -143,7 +143,7 @@ def _reader_hooks(graph, spec, A, ablate, layers=None, extra=(), final=False):
             if need(slice(c, c + 1)): hooks.append((spec.mlp_in(l), one(slice(c, c + 1))))
     return hooks
 
-# %% ../nbs/06_acdc.ipynb #3107a493
+# %% ../nbs/06_acdc.ipynb #08b135fa
 def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Tensor, metric:Callable) -> Tensor:
     "Summed metric of each of the n copies: [n]"
     b, n, L = base.batch, len(Ak), graph.n_layers
@@ -192,7 +192,7 @@ def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Te
             logits = model(rep(b.clean), **kw)
     return torch.stack([run_metric(metric, logits[k * bsz:(k + 1) * bsz], b).double().sum() for k in range(n)])
 
-# %% ../nbs/06_acdc.ipynb #3a6ba944
+# %% ../nbs/06_acdc.ipynb #59985c5d
 def _layer_of_receiver(graph:Graph, cols:list) -> int:
     "The layer a receiver's reader columns sit in (n_layers for the logits)"
     return int(graph.reader_layer()[cols[0]])
@@ -291,7 +291,7 @@ def acdc(model:nn.Module, graph:Graph,
     return ACDCResult(keep=~removed, threshold=threshold, metric=sign * cur, metric_start=sign * start, trajectory=traj,
                       n_tests=n_tests, n_evals=n_evals, n_passes=n_passes, forward_equivalents=fwd, flops=flops, seconds=time.perf_counter() - t0)
 
-# %% ../nbs/06_acdc.ipynb #f6e09545
+# %% ../nbs/06_acdc.ipynb #f625dbc5
 def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
                thresholds:Sequence[float], # one circuit per threshold
                progress:bool=True,
@@ -302,7 +302,7 @@ def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
     return [acdc(model, graph, batches, metric, t, progress=False, _memo=memo, **kwargs)
             for t in tqdm(thresholds, disable=not progress, desc='ACDC sweep')]
 
-# %% ../nbs/06_acdc.ipynb #28806fee
+# %% ../nbs/06_acdc.ipynb #091032f4
 def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
                       k:int|None=None, # keep the top k edges by |exact patching score| ...
                       threshold:float|None=None, # ... or those above this
@@ -313,7 +313,7 @@ def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
     scores = patch_scores(model, graph, batches, metric, ablation=ablation, progress=progress)
     return scores, topk_circuit(scores, k) if k is not None else threshold_circuit(scores, threshold)
 
-# %% ../nbs/06_acdc.ipynb #bdb9283f
+# %% ../nbs/06_acdc.ipynb #bd958a73
 def eap_acdc(model:nn.Module, graph:Graph, batches,
              eap_metric:Callable, # the task metric for EAP's gradients
              acdc_metric:Callable, # the metric ACDC minimises (e.g. kl_div), or the task metric with maximize=True

@@ -7,7 +7,7 @@ Docs: https://eap-nb.github.io/eap_nb/cli.html.md"""
 # %% auto #0
 __all__ = ['demo', 'main']
 
-# %% ../nbs/05_cli.ipynb #2fbcd984
+# %% ../nbs/05_cli.ipynb #1d18be6e
 import argparse, sys, time
 import torch
 from .models import random_model
@@ -16,7 +16,7 @@ from .patching import Batch, patch_scores, circuit_metric
 from .attribution import eap_scores
 from .prune import topk_circuit, prune_curve
 
-# %% ../nbs/05_cli.ipynb #853a9e6c
+# %% ../nbs/05_cli.ipynb #8e439c87
 def demo(n_layers:int=3, n_heads:int=4, d_model:int=64, n_prompts:int=32, seed:int=0, out=sys.stdout,
          progress:bool=False) -> dict:
     "EAP and exact patching on a small random model; prints a report to `out` and returns the numbers"
@@ -51,7 +51,7 @@ def demo(n_layers:int=3, n_heads:int=4, d_model:int=64, n_prompts:int=32, seed:i
     return dict(n_edges=graph.n_edges, seconds_eap=t_eap, seconds_exact=t_exact, pearson=r, curve=curve,
                 top=[graph.edges[i] for i in eap.abs().argsort(descending=True)[:10].tolist()])
 
-# %% ../nbs/05_cli.ipynb #8716fd39
+# %% ../nbs/05_cli.ipynb #d6a37195
 def main(argv:list|None=None) -> int:
     "Entry point of the `eap-nb` console command"
     ap = argparse.ArgumentParser(prog='eap-nb', description='Edge attribution patching and circuit discovery')

@@ -7,12 +7,12 @@ Docs: https://eap-nb.github.io/eap_nb/graph.html.md"""
 # %% auto #0
 __all__ = ['Graph']
 
-# %% ../nbs/01_graph.ipynb #22312c59
+# %% ../nbs/01_graph.ipynb #4b8857fe
 import torch
 from torch import Tensor, nn
 from .models import model_spec, ModelSpec
 
-# %% ../nbs/01_graph.ipynb #a51e7449
+# %% ../nbs/01_graph.ipynb #8028e33f
 class Graph:
     "The edges of a transformer: writers x readers, a mask of real edges, and edge names as a view on it"
     def __init__(self, n_layers:int, # transformer blocks
@@ -65,7 +65,7 @@ class Graph:
         return (f"Graph({self.n_layers} layers x {self.n_heads} heads, {kind}, {self.n_writers} writers x "
                 f"{self.n_readers} readers, {self.n_edges:,} edges{', ACDC q/k/v edges' if self.qkv_edges else ''})")
 
-# %% ../nbs/01_graph.ipynb #adfdcce0
+# %% ../nbs/01_graph.ipynb #3ad4c42c
 @classmethod
 def _from_model(cls, model:nn.Module, # a HookedTransformer or TransformerBridge
                 qkv_edges:bool=False, # ACDC's convention with q/k/v-internal edges
@@ -83,7 +83,7 @@ def _from_model(cls, model:nn.Module, # a HookedTransformer or TransformerBridge
     return g
 Graph.from_model = _from_model
 
-# %% ../nbs/01_graph.ipynb #61719b26
+# %% ../nbs/01_graph.ipynb #013eaa1d
 def _index(self:Graph, name:str) -> int:
     "Position of edge `name` in `self.edges`"
     if self._index is None: self._index = {e: i for i, e in enumerate(self.edges)}
@@ -123,7 +123,7 @@ def _flat(self:Graph, M:Tensor, I:Tensor|None=None) -> Tensor:
     return torch.cat([res, I[self.internal_r.to(I.device)]])
 Graph.flat = _flat
 
-# %% ../nbs/01_graph.ipynb #7e47373b
+# %% ../nbs/01_graph.ipynb #2af13c48
 def _upstream(self:Graph, r:int) -> int:
     "Number of writers upstream of reader index `r` (they are `self.writers[:n]`)"
     return int(self.real[:, r].sum())
@@ -142,7 +142,7 @@ def _check_model(self:Graph, model:nn.Module) -> ModelSpec:
     return s
 Graph.check_model = _check_model
 
-# %% ../nbs/01_graph.ipynb #b6b33f5e
+# %% ../nbs/01_graph.ipynb #c2f41082
 def _n_emb(self:Graph) -> int: return 2 if self.split_embeddings else 1
 def _head_writers(self:Graph, l:int) -> slice:
     "Writer indices of layer `l`'s heads"

@@ -9,7 +9,7 @@ __all__ = ['ABLATIONS', 'Batch', 'as_batches', 'run_metric', 'head_out_weight', 
            'mean_writer_outputs', 'ablation_values', 'ablation_matrix', 'patched_logits', 'circuit_metric',
            'faithfulness', 'last_only', 'is_last_only', 'unembed', 'patch_scores']
 
-# %% ../nbs/02_patching.ipynb #f10306a9
+# %% ../nbs/02_patching.ipynb #0a897d31
 import math
 from types import SimpleNamespace
 from typing import Callable, Iterable
@@ -19,14 +19,14 @@ from tqdm.auto import tqdm
 from .models import model_spec, model_flags, ModelSpec
 from .graph import Graph
 
-# %% ../nbs/02_patching.ipynb #5f0c4d6e
+# %% ../nbs/02_patching.ipynb #039df497
 class Batch(SimpleNamespace):
     "Clean and corrupted token ids `[batch, pos]`, an optional `attention_mask`, and any fields the metric needs"
     def __init__(self, clean:Tensor, corrupted:Tensor, attention_mask:Tensor|None=None, **kwargs):
         super().__init__(clean=clean, corrupted=corrupted, attention_mask=attention_mask, **kwargs)
     def __len__(self): return len(self.clean)
 
-# %% ../nbs/02_patching.ipynb #3d693181
+# %% ../nbs/02_patching.ipynb #c45b3e29
 def as_batches(batches) -> list:
     "A list of checked batches from one batch or an iterable of them"
     bs = [batches] if hasattr(batches, 'clean') else list(batches)
@@ -56,7 +56,7 @@ def run_metric(metric:Callable, logits:Tensor, batch) -> Tensor:
                          "check the metric and the answer tokens")
     return m
 
-# %% ../nbs/02_patching.ipynb #31a0a6ab
+# %% ../nbs/02_patching.ipynb #4bd882be
 def head_out_weight(model:nn.Module, l:int) -> Tensor:
     "W_O of layer `l`: [n_heads, d_head, d_model]"
     return model.blocks[l].attn.W_O
@@ -96,7 +96,7 @@ def writer_outputs(model:nn.Module, graph:Graph, tokens:Tensor, attention_mask:T
     model.run_with_hooks(tokens, fwd_hooks=writer_hooks(model, graph, spec, put), stop_at_layer=graph.n_layers, **kw)
     return out
 
-# %% ../nbs/02_patching.ipynb #7eca5720
+# %% ../nbs/02_patching.ipynb #339420da
 ABLATIONS = ('corrupted', 'mean', 'zero')
 
 @torch.no_grad()
@@ -133,7 +133,7 @@ def ablation_values(model:nn.Module, graph:Graph, batch, ablation, mean:Tensor|N
         return torch.zeros(graph.n_writers, 1, 1, model.cfg.d_model, dtype=p.dtype, device=p.device)
     raise ValueError(f"unknown ablation {ablation!r}: use one of {ABLATIONS} or a tensor")
 
-# %% ../nbs/02_patching.ipynb #36bee23f
+# %% ../nbs/02_patching.ipynb #d5215dbc
 def ablation_matrix(graph:Graph, keep) -> Tensor:
     "[writers, readers] float: 1 where an edge is ablated (internal q/k/v edges ablate a reader's whole input)"
     M, I = graph.dense(graph.mask(keep))
@@ -171,7 +171,7 @@ def patched_logits(model:nn.Module, graph:Graph, batch, A:Tensor, e_abl:Tensor) 
     with model_flags(model, split_qkv=True, mlp_in=True):
         return model.run_with_hooks(tokens, fwd_hooks=hooks, **_fwd_kwargs(batch, tokens))
 
-# %% ../nbs/02_patching.ipynb #7023ba36
+# %% ../nbs/02_patching.ipynb #e1000079
 def _prepare(model, graph, batches, ablation):
     "Checked batches, the model's spec, and the dataset mean when the ablation needs it"
     spec = graph.check_model(model)
@@ -206,7 +206,7 @@ def circuit_metric(model:nn.Module, graph:Graph,
         out.append(run_metric(metric, patched_logits(model, graph, b, A, e_abl), b))
     return torch.cat(out)
 
-# %% ../nbs/02_patching.ipynb #b4e0f43f
+# %% ../nbs/02_patching.ipynb #cbd81ccf
 @torch.no_grad()
 def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, ablation='corrupted') -> float:
     "(m(circuit) - m(empty)) / (m(full) - m(empty)), metrics averaged over examples"
@@ -217,7 +217,7 @@ def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, a
                          "faithfulness is undefined; check the corruption")
     return (m_c - m_empty) / (m_full - m_empty)
 
-# %% ../nbs/02_patching.ipynb #3684b56f
+# %% ../nbs/02_patching.ipynb #468ca3a3
 def last_only(metric:Callable) -> Callable:
     "Mark `metric` as reading only the last position (`batch.last` if set): engines unembed only there"
     metric.last_only = True
@@ -238,7 +238,7 @@ def unembed(model:nn.Module, x:Tensor, batch, last:bool=False) -> tuple:
     if soft > 0: logits = soft * torch.tanh(logits / soft)
     return logits, batch
 
-# %% ../nbs/02_patching.ipynb #7cd839a4
+# %% ../nbs/02_patching.ipynb #e7466d0b
 def _clean_cache(model, graph, spec, batch):
     "One clean forward: writer outputs, the residual entering each layer, shortformer positions, and the logits"
     e_clean, resid, pos = None, {}, {}
@@ -294,7 +294,7 @@ def _patch_pass(model, graph, spec, batch, l, readers, P, resid, pos, last:bool=
     with model_flags(model, split_qkv=True, mlp_in=True):  # the bridge cannot start mid-model
         return model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw), batch
 
-# %% ../nbs/02_patching.ipynb #31a14040
+# %% ../nbs/02_patching.ipynb #f6d5331e
 @torch.no_grad()
 def patch_scores(model:nn.Module, graph:Graph,
                  batches, # a batch or an iterable of batches

@@ -7,7 +7,7 @@ Docs: https://eap-nb.github.io/eap_nb/prune.html.md"""
 # %% auto #0
 __all__ = ['topk_circuit', 'threshold_circuit', 'prune_curve']
 
-# %% ../nbs/04_prune.ipynb #dcc8a29b
+# %% ../nbs/04_prune.ipynb #87313ee0
 from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .graph import Graph
 from .patching import circuit_metric, as_batches
 
-# %% ../nbs/04_prune.ipynb #f1bc39be
+# %% ../nbs/04_prune.ipynb #1ec32e01
 def _check_scores(scores:Tensor) -> Tensor:
     if scores.ndim != 1: raise ValueError(f"scores must be a vector [n_edges], got shape {tuple(scores.shape)}")
     if torch.isnan(scores).any(): raise ValueError(f"{int(torch.isnan(scores).sum())} scores are NaN: score every edge first")
@@ -41,7 +41,7 @@ def threshold_circuit(scores:Tensor, # [n_edges]
     s = _check_scores(scores).cpu()
     return (s.abs() if absolute else s) > tau
 
-# %% ../nbs/04_prune.ipynb #e8f24daa
+# %% ../nbs/04_prune.ipynb #c41ae1ea
 @torch.no_grad()
 def prune_curve(model:nn.Module, graph:Graph,
                 scores:Tensor, # [n_edges], e.g. from eap_scores
