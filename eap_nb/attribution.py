@@ -7,7 +7,7 @@ Docs: https://eap-nb.github.io/eap_nb/attribution.html.md"""
 # %% auto #0
 __all__ = ['norm_vjp', 'qkv_input_grads', 'eap_scores']
 
-# %% ../nbs/03_attribution.ipynb #ca03d690
+# %% ../nbs/03_attribution.ipynb #2f7fbe62
 from typing import Callable
 import torch
 from torch import Tensor, nn
@@ -17,7 +17,7 @@ from .graph import Graph
 from .patching import (as_batches, run_metric, writer_hooks, ablation_values, _prepare, _device, _to_device,
                              _fwd_kwargs)
 
-# %% ../nbs/03_attribution.ipynb #2e090607
+# %% ../nbs/03_attribution.ipynb #0933b958
 def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPre/RMS/RMSPre, nn.LayerNorm, Identity)
              x:Tensor, # its input [batch, pos, d_model]
              g:Tensor, # cotangents [n, batch, pos, d_model]
@@ -38,7 +38,7 @@ def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPr
     _, vjp = torch.func.vjp(norm, x)  # any other normalisation: autograd, vectorised over the cotangents
     return torch.func.vmap(lambda c: vjp(c.to(x.dtype))[0])(g).to(g.dtype)
 
-# %% ../nbs/03_attribution.ipynb #736db38b
+# %% ../nbs/03_attribution.ipynb #9b97f180
 def qkv_input_grads(norm:nn.Module, # the attention block's input normalisation (ln1)
                     x:Tensor, # its input, the residual stream [batch, pos, d_model]
                     W:list, # [W_Q, W_K, W_V], each [n_heads, d_model, d_head]
@@ -66,7 +66,7 @@ def qkv_input_grads(norm:nn.Module, # the attention block's input normalisation 
     if centre: G.sub_((dq * W.mean(1)[:, None, None]).sum(-1, keepdim=True))  # mean(G)
     return G.addcmul_(xh[None].expand_as(G), c2.expand_as(G), value=-1)
 
-# %% ../nbs/03_attribution.ipynb #c26d4c79
+# %% ../nbs/03_attribution.ipynb #e19fcea4
 def _clean_forward(model, graph, spec, batch, metric, extra_hooks):
     "Clean forward with grad: (clean writer outputs [writers, batch, pos, d_model], metric [batch])"
     e = None
@@ -132,7 +132,7 @@ def _grads_split(model, graph, spec, batch, metric):
         yield slice(graph.n_readers - 1, graph.n_readers), grads['final'][None]
     return e, m, groups()
 
-# %% ../nbs/03_attribution.ipynb #2b707df1
+# %% ../nbs/03_attribution.ipynb #39036c31
 def _route(model, spec, method):
     if method not in ('auto', 'fast', 'split'): raise ValueError(f"method must be 'auto', 'fast' or 'split', got {method!r}")
     fast_ok = spec.backend == 'hooked' and not spec.gqa

@@ -8,14 +8,14 @@ Docs: https://eap-nb.github.io/eap_nb/models.html.md"""
 __all__ = ['SHAPES', 'PRETRAINED', 'hooked_config', 'random_model', 'word_tokenizer', 'random_bridge', 'ModelSpec', 'is_bridge',
            'model_spec', 'model_flags', 'ModelUnavailable', 'load_model']
 
-# %% ../nbs/00_models.ipynb #7cabc687
-import os
+# %% ../nbs/00_models.ipynb #26e5dafa
+import os, warnings
 from dataclasses import dataclass
 import torch
 from torch import nn, Tensor
 from transformer_lens import HookedTransformer, HookedTransformerConfig
 
-# %% ../nbs/00_models.ipynb #99c4397c
+# %% ../nbs/00_models.ipynb #5b005b8d
 def hooked_config(n_layers:int=2, # transformer blocks
                   n_heads:int=4, # attention heads per block
                   d_model:int=64, # residual stream width
@@ -39,7 +39,7 @@ def hooked_config(n_layers:int=2, # transformer blocks
         parallel_attn_mlp=parallel, positional_embedding_type=positional_embedding_type,
         normalization_type=normalization_type, act_fn=act_fn, dtype=dtype, seed=seed, **kwargs)
 
-# %% ../nbs/00_models.ipynb #3eb0a9dd
+# %% ../nbs/00_models.ipynb #64afbe72
 SHAPES = {
     'gpt2': dict(n_layers=12, n_heads=12, d_model=768, d_head=64, d_mlp=3072, d_vocab=50257, n_ctx=1024),
     'gpt2-medium': dict(n_layers=24, n_heads=16, d_model=1024, d_head=64, d_mlp=4096, d_vocab=50257, n_ctx=1024),
@@ -47,7 +47,7 @@ SHAPES = {
                          attn_only=True, positional_embedding_type='shortformer'),
 }
 
-# %% ../nbs/00_models.ipynb #08b82240
+# %% ../nbs/00_models.ipynb #90e6bb57
 def random_model(shape:str|None=None, # a name in `SHAPES`, or None for the small default
                  device:str|torch.device|None=None, # where to put it (default: CPU)
                  **kwargs, # overrides for `hooked_config`
@@ -56,11 +56,13 @@ def random_model(shape:str|None=None, # a name in `SHAPES`, or None for the smal
     if shape is not None and shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}: choose one of {sorted(SHAPES)}")
     cfg = hooked_config(**{**SHAPES.get(shape, {}), **kwargs})
-    model = HookedTransformer(cfg, move_to_device=False)
+    with warnings.catch_warnings():  # TransformerLens 3.9 flags HookedTransformer as deprecated; the paper's models need it
+        warnings.filterwarnings('ignore', category=DeprecationWarning, message='HookedTransformer is deprecated')
+        model = HookedTransformer(cfg, move_to_device=False)
     model.eval()
     return model.to(device) if device is not None else model
 
-# %% ../nbs/00_models.ipynb #bc3c8347
+# %% ../nbs/00_models.ipynb #78682133
 def word_tokenizer(d_vocab:int, # vocabulary size, including the end-of-text token
                   ):
     "A Hugging Face fast tokenizer over the words `t0 .. t{d_vocab-2}` plus `<|endoftext|>`, saved locally and reloaded"
@@ -76,7 +78,7 @@ def word_tokenizer(d_vocab:int, # vocabulary size, including the end-of-text tok
     tok.save_pretrained(d)  # TransformerLens reloads the tokenizer from its `name_or_path`
     return AutoTokenizer.from_pretrained(d)
 
-# %% ../nbs/00_models.ipynb #3c416224
+# %% ../nbs/00_models.ipynb #e1c3b2dc
 def random_bridge(n_layers:int=2, n_heads:int=4, d_model:int=64, d_vocab:int=100, n_ctx:int=64,
                   seed:int=0, # initialisation seed
                   tokenizer=None, # a Hugging Face tokenizer (default: `word_tokenizer(d_vocab)`)
@@ -93,7 +95,7 @@ def random_bridge(n_layers:int=2, n_heads:int=4, d_model:int=64, d_vocab:int=100
     bridge.eval()
     return bridge
 
-# %% ../nbs/00_models.ipynb #8d126491
+# %% ../nbs/00_models.ipynb #4230c874
 @dataclass
 class ModelSpec:
     "The structure of a model as eap_nb sees it, and the hook names of its writers and readers"
@@ -118,7 +120,7 @@ class ModelSpec:
     tok: str = 'hook_embed'
     pos: str = 'hook_pos_embed'
 
-# %% ../nbs/00_models.ipynb #35ca0a3a
+# %% ../nbs/00_models.ipynb #18cdc036
 def is_bridge(model:nn.Module) -> bool:
     "True for a TransformerLens `TransformerBridge`"
     return type(model).__name__ == 'TransformerBridge'
@@ -135,7 +137,7 @@ def model_spec(model:nn.Module) -> ModelSpec:
         shortformer=getattr(cfg, 'positional_embedding_type', 'standard') == 'shortformer',
         gqa=n_kv is not None and n_kv != cfg.n_heads, pos_type=getattr(cfg, 'positional_embedding_type', 'standard'))
 
-# %% ../nbs/00_models.ipynb #be316735
+# %% ../nbs/00_models.ipynb #e9de5ecd
 class model_flags:
     "Context manager: set `use_split_qkv_input` and `use_hook_mlp_in` on a model, restore them on exit"
     def __init__(self, model:nn.Module, split_qkv:bool, mlp_in:bool):
@@ -152,11 +154,11 @@ class model_flags:
         return self.model
     def __exit__(self, *exc): self._set(self.old)
 
-# %% ../nbs/00_models.ipynb #e0620467
+# %% ../nbs/00_models.ipynb #df620acd
 class ModelUnavailable(RuntimeError):
     "Pretrained weights could not be loaded (no model hub, no local copy)"
 
-# %% ../nbs/00_models.ipynb #fccc971a
+# %% ../nbs/00_models.ipynb #1189ce6b
 PRETRAINED = {'gpt2': 'gpt2', 'gpt2-small': 'gpt2', 'attn-only-4l': 'attn-only-4l', 'gpt2-medium': 'gpt2-medium'}
 
 def load_model(name:str, # 'gpt2', 'attn-only-4l', or any TransformerLens / Hugging Face model name
