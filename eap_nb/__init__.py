@@ -11,3 +11,4 @@ from .acdc import (acdc, acdc_sweep, ACDCResult, kl_div, with_clean_logprobs, re
 from .evaluation import (roc_points, circuit_roc_points, roc_auc, pareto_points, faithfulness_curve, node_circuit,
                          MIB_PERCENTS, roc_figure, faithfulness_figure, score_histogram, count_outside, draw_circuit,
                          save_html, to_json, from_json, save_pt, load_pt, acdc_edge_list)
+from .planted import PlantedTask, planted_induction, planted_ioi, planted_greater_than, check_planted, PLANTED
