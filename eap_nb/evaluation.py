@@ -9,7 +9,7 @@ __all__ = ['MIB_PERCENTS', 'roc_points', 'circuit_roc_points', 'pareto_points', 
            'faithfulness_curve', 'faithfulness_figure', 'roc_figure', 'count_outside', 'score_histogram',
            'draw_circuit', 'save_html', 'to_json', 'from_json', 'save_pt', 'load_pt', 'acdc_edge_list']
 
-# %% ../nbs/07_evaluation.ipynb #72593fd8
+# %% ../nbs/07_evaluation.ipynb #d9f54696
 import json, math
 from pathlib import Path
 from typing import Callable, Sequence
@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from .graph import Graph
 from .patching import circuit_metric, as_batches
 
-# %% ../nbs/07_evaluation.ipynb #76da20d5
+# %% ../nbs/07_evaluation.ipynb #b9a452a7
 def _truth(truth) -> Tensor:
     t = torch.as_tensor(truth).bool().cpu()
     if t.ndim != 1: raise ValueError(f"truth must be a bool vector [n_edges], got shape {tuple(t.shape)}")
@@ -49,7 +49,7 @@ def circuit_roc_points(circuits:Sequence[Tensor], # bool masks [n_edges], e.g. o
     if c.shape[1:] != t.shape: raise ValueError(f"circuits have {c.shape[1]} edges, truth {len(t)}")
     return (c & ~t).sum(1).double() / (~t).sum(), (c & t).sum(1).double() / t.sum()
 
-# %% ../nbs/07_evaluation.ipynb #f2a7d58a
+# %% ../nbs/07_evaluation.ipynb #04fae7b1
 def pareto_points(fpr, tpr) -> tuple:
     "The Pareto-optimal (FPR, TPR) points, with (0,0) and (1,1) added, sorted by FPR"
     pts = set(zip(map(float, fpr), map(float, tpr))) | {(0.0, 0.0), (1.0, 1.0)}
@@ -68,7 +68,7 @@ def roc_auc(fpr, tpr, # ROC points in any order; the endpoints are optional
         return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
     raise ValueError(f"kind must be 'acdc' or 'trapezoid', got {kind!r}")
 
-# %% ../nbs/07_evaluation.ipynb #50c57390
+# %% ../nbs/07_evaluation.ipynb #f658503e
 MIB_PERCENTS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 def node_of_reader(graph:Graph) -> list:
@@ -113,7 +113,7 @@ def faithfulness_curve(model:nn.Module, graph:Graph, scores:Tensor, batches, met
     return dict(percent=list(percents), n_edges=sizes, faithfulness=fs, cpr=area(f), cmd=area(np.abs(1 - f)),
                 full=full, empty=empty)
 
-# %% ../nbs/07_evaluation.ipynb #e98515f1
+# %% ../nbs/07_evaluation.ipynb #79528ec9
 def faithfulness_figure(curves:dict, # name -> the dict `faithfulness_curve` returns
                         title:str='Faithfulness of top-k circuits'):
     "Plotly figure of faithfulness against circuit size (log scale), one line per method"
@@ -127,7 +127,7 @@ def faithfulness_figure(curves:dict, # name -> the dict `faithfulness_curve` ret
                       xaxis_type='log', template='plotly_white', width=700, height=420)
     return fig
 
-# %% ../nbs/07_evaluation.ipynb #853af998
+# %% ../nbs/07_evaluation.ipynb #efb3ddaa
 def roc_figure(curves:dict, # name -> (fpr, tpr)
                title:str='ROC against the ground-truth circuit'):
     "Plotly figure of ROC curves (ACDC's Pareto staircase), with the ACDC-style and trapezoid AUCs in the legend"
@@ -142,7 +142,7 @@ def roc_figure(curves:dict, # name -> (fpr, tpr)
                       template='plotly_white', width=650, height=500, xaxis_range=[0, 1], yaxis_range=[0, 1.02])
     return fig
 
-# %% ../nbs/07_evaluation.ipynb #8a9ebe26
+# %% ../nbs/07_evaluation.ipynb #b422af74
 def count_outside(scores:Tensor, mask:Tensor, lo:float, hi:float) -> int:
     "Number of edges in `mask` whose score lies outside [lo, hi]"
     s = torch.as_tensor(scores).cpu()[torch.as_tensor(mask).bool().cpu()]
@@ -161,7 +161,7 @@ def score_histogram(scores:Tensor, groups:dict, # name -> bool mask [n_edges] (e
                       yaxis_type='log' if log_y else 'linear', width=700, height=400)
     return fig
 
-# %% ../nbs/07_evaluation.ipynb #7a6f9fdb
+# %% ../nbs/07_evaluation.ipynb #cf70e2cb
 def _node_xy(graph:Graph) -> dict:
     "Layout: node name -> (x, y)"
     xy, H = {}, graph.n_heads
@@ -199,8 +199,12 @@ def draw_circuit(graph:Graph, scores:Tensor, keep:Tensor|None=None, # bool [n_ed
     fig.add_trace(go.Scatter(x=[xy[n][0] for n in names], y=[xy[n][1] for n in names], mode='markers+text', text=names,
                              textposition='top center', marker=dict(size=9, color='black'), hoverinfo='text',
                              showlegend=False))
+    fig.add_annotation(text='blue: positive score, red: negative; width grows with |score|; into q: solid, k: dashed, '
+                       'v: dotted.<br>Rows from the bottom: embeddings, then each layer\'s heads (its MLP centred above them), logits on top.',
+                       xref='paper', yref='paper', x=0, y=-0.12, showarrow=False, font=dict(size=11), align='left')
     fig.update_layout(title=f"{title} ({int(keep.sum())} edges)", template='plotly_white', width=800,
-                      height=200 + 60 * graph.n_layers, xaxis=dict(visible=False), yaxis=dict(visible=False))
+                      height=260 + 60 * graph.n_layers, xaxis=dict(visible=False), yaxis=dict(visible=False),
+                      margin=dict(b=60))
     return fig
 
 def save_html(fig, path) -> Path:
@@ -209,7 +213,7 @@ def save_html(fig, path) -> Path:
     path.write_text(fig.to_html(include_plotlyjs=True, full_html=True), encoding='utf-8')
     return path
 
-# %% ../nbs/07_evaluation.ipynb #379ce719
+# %% ../nbs/07_evaluation.ipynb #c47052df
 def to_json(graph:Graph, scores:Tensor, keep:Tensor|None=None, path=None) -> dict:
     "The EAP-IG/MIB graph JSON of `scores` and circuit `keep` (written to `path` if given)"
     s = torch.as_tensor(scores).float().cpu()
