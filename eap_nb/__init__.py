@@ -12,3 +12,5 @@ from .evaluation import (roc_points, circuit_roc_points, roc_auc, pareto_points,
                          MIB_PERCENTS, roc_figure, faithfulness_figure, score_histogram, count_outside, draw_circuit,
                          save_html, to_json, from_json, save_pt, load_pt, acdc_edge_list)
 from .planted import PlantedTask, planted_induction, planted_ioi, planted_greater_than, check_planted, PLANTED
+from .limitations import (lambda_curves, concavity, linear_fit, attribution_scatter, embedding_comparison,
+                          lambda_figure, youden)
