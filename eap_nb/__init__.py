@@ -14,3 +14,4 @@ from .evaluation import (roc_points, circuit_roc_points, roc_auc, pareto_points,
 from .planted import PlantedTask, planted_induction, planted_ioi, planted_greater_than, check_planted, PLANTED
 from .limitations import (lambda_curves, concavity, linear_fit, attribution_scatter, embedding_comparison,
                           lambda_figure, youden)
+from .trained import TrainedTask, load_trained, train, save_trained
