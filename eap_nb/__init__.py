@@ -15,3 +15,4 @@ from .planted import PlantedTask, planted_induction, planted_ioi, planted_greate
 from .limitations import (lambda_curves, concavity, linear_fit, attribution_scatter, embedding_comparison,
                           lambda_figure, youden)
 from .trained import TrainedTask, load_trained, train, save_trained
+from .limitations import embedding_figure, youden_figure

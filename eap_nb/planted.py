@@ -8,7 +8,7 @@ Docs: https://eap-nb.github.io/eap_nb/planted.html.md"""
 __all__ = ['PLANTED', 'layout', 'PlantedTask', 'planted_induction', 'planted_ioi', 'planted_greater_than', 'check_planted',
            'report']
 
-# %% ../nbs/08_planted.ipynb #f0b1c697
+# %% ../nbs/08_planted.ipynb #9f457559
 import math, warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -18,7 +18,7 @@ from transformer_lens import HookedTransformer, HookedTransformerConfig
 from .graph import Graph
 from .patching import Batch
 
-# %% ../nbs/08_planted.ipynb #b11c9bf2
+# %% ../nbs/08_planted.ipynb #d87db79a
 def layout(**sizes) -> tuple:
     "Named consecutive slices of the residual stream: ({name: slice}, d_model)"
     out, i = {}, 0
@@ -68,7 +68,7 @@ def _junk(sd:dict, cfg, S:dict, g, scale:float=1.0, mlp_from:dict|None=None):
 def _set_head(sd:dict, l:int, h:int, **mats):
     for w, M in mats.items(): sd[f'blocks.{l}.attn.W_{w}'][h] = M
 
-# %% ../nbs/08_planted.ipynb #a1248d83
+# %% ../nbs/08_planted.ipynb #eb3a2513
 def planted_induction(V:int=16, half:int=7, H:int=4, junk:int=16, d_head:int=20, seed:int=0,
                       junk_scale:float=1.0, junk_unembed:float=1.0) -> PlantedTask:
     "A 2-layer attention-only model with a previous-token head feeding an induction head through its key"
@@ -111,7 +111,7 @@ def planted_induction(V:int=16, half:int=7, H:int=4, junk:int=16, d_head:int=20,
                        ['input->a0.h0<q>', 'input->a0.h0<k>'], make_batch, metric, correct,
                        'predict the token that followed the earlier occurrence of the current token')
 
-# %% ../nbs/08_planted.ipynb #cade2dbe
+# %% ../nbs/08_planted.ipynb #1292edcb
 def planted_ioi(N:int=10, F:int=4, H:int=4, junk:int=16, d_head:int=20, seed:int=0,
                 junk_scale:float=1.0, junk_unembed:float=0.2) -> PlantedTask:
     "A 3-layer attention-only model: duplicate-token head -> S-inhibition head -> name mover"
@@ -170,7 +170,7 @@ def planted_ioi(N:int=10, F:int=4, H:int=4, junk:int=16, d_head:int=20, seed:int
                        ['input->a0.h0<v>', 'input->a1.h0<q>', 'input->a1.h0<k>', 'input->a2.h0<q>'],
                        make_batch, metric, correct, 'predict the name that appears once')
 
-# %% ../nbs/08_planted.ipynb #afa2adbc
+# %% ../nbs/08_planted.ipynb #3929f352
 def planted_greater_than(NN:int=20, FF:int=6, H:int=4, junk:int=16, d_head:int=20, d_mlp:int=64, seed:int=0,
                          junk_scale:float=1.0, junk_unembed:float=0.2, c:float=6.0) -> PlantedTask:
     "A 2-layer model whose layer-0 MLP compares the number a head copied against every possible answer"
@@ -214,7 +214,7 @@ def planted_greater_than(NN:int=20, FF:int=6, H:int=4, junk:int=16, d_head:int=2
 
 PLANTED = {'induction': planted_induction, 'ioi': planted_ioi, 'greater-than': planted_greater_than}
 
-# %% ../nbs/08_planted.ipynb #25e4c910
+# %% ../nbs/08_planted.ipynb #ce4ed569
 @torch.no_grad()
 def check_planted(task:PlantedTask, n:int=64, seed:int=1,
                   taus:tuple=(1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0), # ACDC thresholds for the ROC
