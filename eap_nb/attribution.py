@@ -7,7 +7,7 @@ Docs: https://eap-nb.github.io/eap_nb/attribution.html.md"""
 # %% auto #0
 __all__ = ['norm_vjp', 'qkv_input_grads', 'eap_scores']
 
-# %% ../nbs/03_attribution.ipynb #2f7fbe62
+# %% ../nbs/03_attribution.ipynb #eb18241d
 from typing import Callable
 import torch
 from torch import Tensor, nn
@@ -17,7 +17,7 @@ from .graph import Graph
 from .patching import (as_batches, run_metric, writer_hooks, ablation_values, _prepare, _device, _to_device,
                              _fwd_kwargs)
 
-# %% ../nbs/03_attribution.ipynb #0933b958
+# %% ../nbs/03_attribution.ipynb #54d70530
 def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPre/RMS/RMSPre, nn.LayerNorm, Identity)
              x:Tensor, # its input [batch, pos, d_model]
              g:Tensor, # cotangents [n, batch, pos, d_model]
@@ -38,7 +38,7 @@ def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPr
     _, vjp = torch.func.vjp(norm, x)  # any other normalisation: autograd, vectorised over the cotangents
     return torch.func.vmap(lambda c: vjp(c.to(x.dtype))[0])(g).to(g.dtype)
 
-# %% ../nbs/03_attribution.ipynb #9b97f180
+# %% ../nbs/03_attribution.ipynb #fa6902f0
 def qkv_input_grads(norm:nn.Module, # the attention block's input normalisation (ln1)
                     x:Tensor, # its input, the residual stream [batch, pos, d_model]
                     W:list, # [W_Q, W_K, W_V], each [n_heads, d_model, d_head]
@@ -66,7 +66,7 @@ def qkv_input_grads(norm:nn.Module, # the attention block's input normalisation 
     if centre: G.sub_((dq * W.mean(1)[:, None, None]).sum(-1, keepdim=True))  # mean(G)
     return G.addcmul_(xh[None].expand_as(G), c2.expand_as(G), value=-1)
 
-# %% ../nbs/03_attribution.ipynb #e19fcea4
+# %% ../nbs/03_attribution.ipynb #fae12cf3
 def _clean_forward(model, graph, spec, batch, metric, extra_hooks):
     "Clean forward with grad: (clean writer outputs [writers, batch, pos, d_model], metric [batch])"
     e = None
@@ -95,49 +95,37 @@ def _final_grads(graph, spec, store, m, keys):
     gs = torch.autograd.grad(m.sum(), ins, allow_unused=True)
     return {k: torch.zeros_like(t) if g is None else g for k, t, g in zip(keys, ins, gs)}
 
-def _grads_fast(model, graph, spec, batch, metric):
-    "Clean writer outputs, metric, and per-reader-group input gradients, from hook_q/k/v gradients (no per-head copies)"
+def _reader_grads(model, graph, spec, batch, metric, split:bool):
+    "Clean writer outputs, metric, and per-reader-group input gradients: from the per-head input hooks (split), or from hook_q/k/v gradients mapped through W_Q/W_K/W_V and ln1 (fast, no per-head copies)"
     store, hooks, keys = {}, [], []
     for l in range(graph.n_layers):
-        hooks.append((spec.resid_pre(l), lambda x, hook, l=l: store.__setitem__(('x', l), x.detach())))
-        for c in 'qkv': hooks.append((spec.qkv(l, c), _keep(store, (c, l)))); keys.append((c, l))
+        if not split: hooks.append((spec.resid_pre(l), lambda x, hook, l=l: store.__setitem__(('x', l), x.detach())))
+        for c in 'qkv':
+            hooks.append((spec.qkv_in(l, c) if split else spec.qkv(l, c), _keep(store, (c, l), clone=split))); keys.append((c, l))
         if graph.has_mlp: hooks.append((spec.mlp_in(l), _keep(store, ('m', l), clone=True))); keys.append(('m', l))
     hooks.append((spec.resid_final(), _keep(store, 'final', clone=True))); keys.append('final')
-    with model_flags(model, split_qkv=False, mlp_in=True):
+    with model_flags(model, split_qkv=split, mlp_in=True):
         e, m = _clean_forward(model, graph, spec, batch, metric, hooks)
         grads = _final_grads(graph, spec, store, m, keys)
+    def qkv_group(l):  # [3 n_heads, batch, pos, d_model]
+        if split: return torch.cat([grads[(c, l)].permute(2, 0, 1, 3) for c in 'qkv'])
+        blk = model.blocks[l]
+        W = [getattr(blk.attn, f'W_{c.upper()}').detach() for c in 'qkv']
+        return qkv_input_grads(blk.ln1, store[('x', l)], W, [grads[(c, l)] for c in 'qkv'])
     def groups():
         for l in range(graph.n_layers):
-            blk = model.blocks[l]
-            W = [getattr(blk.attn, f'W_{c.upper()}').detach() for c in 'qkv']
-            yield graph.qkv_readers(l), qkv_input_grads(blk.ln1, store[('x', l)], W, [grads[(c, l)] for c in 'qkv'])
+            yield graph.qkv_readers(l), qkv_group(l)
             if graph.has_mlp: yield slice(graph.mlp_reader(l), graph.mlp_reader(l) + 1), grads[('m', l)][None]
         yield slice(graph.n_readers - 1, graph.n_readers), grads['final'][None]
     return e, m, groups()
 
-def _grads_split(model, graph, spec, batch, metric):
-    "Clean writer outputs, metric, and per-reader-group input gradients, from the per-head input hooks"
-    store, hooks, keys = {}, [], []
-    for l in range(graph.n_layers):
-        for c in 'qkv': hooks.append((spec.qkv_in(l, c), _keep(store, (c, l), clone=True))); keys.append((c, l))
-        if graph.has_mlp: hooks.append((spec.mlp_in(l), _keep(store, ('m', l), clone=True))); keys.append(('m', l))
-    hooks.append((spec.resid_final(), _keep(store, 'final', clone=True))); keys.append('final')
-    with model_flags(model, split_qkv=True, mlp_in=True):
-        e, m = _clean_forward(model, graph, spec, batch, metric, hooks)
-        grads = _final_grads(graph, spec, store, m, keys)
-    def groups():
-        for l in range(graph.n_layers):
-            yield graph.qkv_readers(l), torch.cat([grads[(c, l)].permute(2, 0, 1, 3) for c in 'qkv'])
-            if graph.has_mlp: yield slice(graph.mlp_reader(l), graph.mlp_reader(l) + 1), grads[('m', l)][None]
-        yield slice(graph.n_readers - 1, graph.n_readers), grads['final'][None]
-    return e, m, groups()
-
-# %% ../nbs/03_attribution.ipynb #39036c31
-def _route(model, spec, method):
+# %% ../nbs/03_attribution.ipynb #a9804411
+def _use_split(spec, method:str) -> bool:
+    "Whether `eap_scores` takes the split route (per-head input hooks) for this model and `method`"
     if method not in ('auto', 'fast', 'split'): raise ValueError(f"method must be 'auto', 'fast' or 'split', got {method!r}")
     fast_ok = spec.backend == 'hooked' and not spec.gqa
     if method == 'fast' and not fast_ok: raise ValueError("the fast route needs a HookedTransformer without grouped-query attention")
-    return _grads_fast if (method == 'fast' or (method == 'auto' and fast_ok)) else _grads_split
+    return method == "split" or not fast_ok
 
 def eap_scores(model:nn.Module, graph:Graph,
                batches, # a batch or an iterable of batches
@@ -148,14 +136,14 @@ def eap_scores(model:nn.Module, graph:Graph,
               ) -> Tensor:
     "Attribution-patching score (e_abl - e_clean) . dL/dx_reader of every edge, averaged over examples: [n_edges]"
     spec, bs, mean = _prepare(model, graph, batches, ablation)
-    route = _route(model, spec, method)
+    split = _use_split(spec, method)
     dev = _device(model)
     S = torch.zeros(graph.n_writers, graph.n_readers, dtype=torch.float32, device=dev)
     n = 0
     for b in tqdm(bs, disable=not progress or len(bs) == 1, desc='EAP', unit='batch'):
         b = _to_device(b, dev)
         with torch.no_grad(): e_abl = ablation_values(model, graph, b, ablation, mean)
-        e_clean, m, groups = route(model, graph, spec, b, metric)
+        e_clean, m, groups = _reader_grads(model, graph, spec, b, metric, split)
         D = (e_abl - e_clean).float().flatten(1)  # [writers, batch * pos * d_model]
         for cols, G in groups:
             u = graph.upstream(cols.start)
