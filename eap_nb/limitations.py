@@ -8,7 +8,7 @@ Docs: https://eap-nb.github.io/eap_nb/limitations.html.md"""
 __all__ = ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'embedding_comparison', 'embedding_figure',
            'lambda_figure', 'youden', 'youden_figure']
 
-# %% ../nbs/09_limitations.ipynb #e924079a
+# %% ../nbs/09_limitations.ipynb #80a89893
 from typing import Callable, Sequence
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from .graph import Graph
 from .patching import (_prepare, _device, _to_device, _clean_cache, _patch_pass, ablation_values, run_metric,
                              is_last_only)
 
-# %% ../nbs/09_limitations.ipynb #da524316
+# %% ../nbs/09_limitations.ipynb #7f627c4d
 @torch.no_grad()
 def lambda_curves(model:nn.Module, graph:Graph, batches, metric:Callable,
                   edges, # edge names or indices
@@ -70,7 +70,7 @@ def concavity(curves:Tensor, lambdas:Sequence[float]) -> Tensor:
     chord = lams[None] * curves[:, -1:]
     return (curves - chord)[:, inner].mean(1)
 
-# %% ../nbs/09_limitations.ipynb #3762e43c
+# %% ../nbs/09_limitations.ipynb #ff3d55fa
 def linear_fit(x:Tensor, y:Tensor) -> dict:
     "Least-squares line y = slope x + intercept, with R² (the squared correlation)"
     x, y = np.asarray(torch.as_tensor(x).double().cpu()), np.asarray(torch.as_tensor(y).double().cpu())
@@ -106,7 +106,7 @@ def attribution_scatter(graph:Graph, attribution:Tensor, patching:Tensor, n_outl
                       template='plotly_white', width=750, height=520)
     return fig
 
-# %% ../nbs/09_limitations.ipynb #8e65257b
+# %% ../nbs/09_limitations.ipynb #e47baaf1
 def embedding_comparison(graph:Graph, attribution:Tensor, patching:Tensor, concave:Tensor|None=None,
                          edges:Sequence[int]|None=None, min_patch:float=1e-6) -> dict:
     "Per group (edges leaving the embeddings, other edges): count, median |attribution / patching|, median concavity"
@@ -122,7 +122,7 @@ def embedding_comparison(graph:Graph, attribution:Tensor, patching:Tensor, conca
                          mean_abs_error=float((a[m] - p[m]).abs().mean()) if m.any() else float('nan'))
     return res
 
-# %% ../nbs/09_limitations.ipynb #42c958f2
+# %% ../nbs/09_limitations.ipynb #99498f9a
 def embedding_figure(graph:Graph, attribution:Tensor, patching:Tensor, concave:Tensor, title:str='Embedding edges against the rest'):
     "Box plots of |attribution - patching| and concavity for edges leaving the embeddings and for the others"
     import plotly.graph_objects as go
@@ -135,7 +135,7 @@ def embedding_figure(graph:Graph, attribution:Tensor, patching:Tensor, concave:T
     fig.update_layout(title=title, template='plotly_white', width=800, height=420)
     return fig
 
-# %% ../nbs/09_limitations.ipynb #c5f14580
+# %% ../nbs/09_limitations.ipynb #6c1dd325
 def lambda_figure(graph:Graph, curves:Tensor, lambdas:Sequence[float], attribution:Tensor, edges:Sequence[str],
                   title:str='Lambda-curves'):
     "Plotly figure: metric change along lambda for `edges`, with the linear approximation lambda x attribution dashed"
@@ -152,7 +152,7 @@ def lambda_figure(graph:Graph, curves:Tensor, lambdas:Sequence[float], attributi
                       template='plotly_white', width=750, height=450)
     return fig
 
-# %% ../nbs/09_limitations.ipynb #311686eb
+# %% ../nbs/09_limitations.ipynb #8f8584d7
 def youden(rows:list, truth:Tensor, eap_scores_:Tensor|None=None) -> list:
     "Per EAP threshold: J of EAP + ACDC (best over tau) and of EAP alone, from `eap_acdc_grid` rows"
     from eap_nb.evaluation import circuit_roc_points
@@ -169,7 +169,7 @@ def youden(rows:list, truth:Tensor, eap_scores_:Tensor|None=None) -> list:
             o['j_eap'] = float(te[0] - fe[0])
     return list(out.values())
 
-# %% ../nbs/09_limitations.ipynb #f2761175
+# %% ../nbs/09_limitations.ipynb #14a5ac1e
 def youden_figure(rows:list, title:str="EAP followed by ACDC: Youden's J"):
     "Plotly figure of J against the EAP threshold, for EAP + ACDC (best tau) and for EAP alone, from `youden` rows"
     import plotly.graph_objects as go
