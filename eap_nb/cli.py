@@ -7,13 +7,13 @@ Docs: https://eap-nb.github.io/eap_nb/cli.html.md"""
 # %% auto #0
 __all__ = ['MODELS', 'METHODS', 'ACDC_TAUS', 'CLIError', 'discover', 'list_models', 'demo', 'main']
 
-# %% ../nbs/05_cli.ipynb #f4ddf16e
+# %% ../nbs/05_cli.ipynb #957655f7
 import argparse, json, sys, time
 from types import SimpleNamespace
 from pathlib import Path
 import torch
 
-# %% ../nbs/05_cli.ipynb #85307ce1
+# %% ../nbs/05_cli.ipynb #8f49c864
 MODELS = {
     'planted-induction': dict(offline=True, tasks=['induction']),
     'planted-ioi': dict(offline=True, tasks=['ioi']),
@@ -43,16 +43,16 @@ def _load(model_name:str, task_name:str, n:int, seed:int):
         from eap_nb.trained import load_trained
         task = load_trained(task_name)
         return task.model, task.make_batch(n, seed), task.metric, None
-    if (model_name, task_name) != ('gpt2', 'ioi'):
-        raise CLIError(f"task {task_name!r} on {model_name} is not implemented yet (eap_nb.tasks has IOI only)")
+    if model_name != 'gpt2':
+        raise CLIError(f"task {task_name!r} on {model_name} is not implemented yet (eap_nb.tasks has IOI and Greater-Than)")
     from eap_nb.models import load_model, ModelUnavailable
-    from eap_nb.tasks import ioi
+    from eap_nb.tasks import ioi, greater_than
     try: model = load_model(model_name)
     except ModelUnavailable as e: raise CLIError(str(e)) from None
-    t = ioi(model.tokenizer, n=n, seed=seed)
+    t = ioi(model.tokenizer, n=n, seed=seed) if task_name == 'ioi' else greater_than(model.tokenizer, n=n)
     return model, t.batches[0], t.metric, SimpleNamespace(truth=t.ground_truth)
 
-# %% ../nbs/05_cli.ipynb #15357eb8
+# %% ../nbs/05_cli.ipynb #ae2e7764
 def discover(model:str, task:str, method:str='eap', out:str|Path='eap-nb-out', k:int|None=None,
              threshold:float|None=None, tau:float=0.01, eap_threshold:float|None=None, prompts:int=64, seed:int=1,
              acdc_metric:str='kl', echo=print) -> dict:
@@ -122,7 +122,7 @@ def discover(model:str, task:str, method:str='eap', out:str|Path='eap-nb-out', k
     echo(f"  wrote {out}/scores.pt, circuit.json, circuit.html, summary.json")
     return summary
 
-# %% ../nbs/05_cli.ipynb #9e271317
+# %% ../nbs/05_cli.ipynb #87ac9c4e
 def list_models(echo=print):
     "Print the models and tasks `discover` knows, offline ones marked"
     echo("models (offline ones run here; the others need the Hugging Face model hub):")
@@ -138,7 +138,7 @@ def demo(out:str|Path='eap-nb-demo', prompts:int=64, echo=print) -> list:
             discover('planted-ioi', 'ioi', 'acdc', out / 'acdc', tau=0.1, prompts=prompts, echo=echo),
             discover('planted-ioi', 'ioi', 'eap+acdc', out / 'eap+acdc', k=40, tau=0.1, prompts=prompts, echo=echo)]
 
-# %% ../nbs/05_cli.ipynb #d2ada846
+# %% ../nbs/05_cli.ipynb #020d6739
 def main(argv:list|None=None) -> int:
     "Entry point of the `eap-nb` console command"
     ap = argparse.ArgumentParser(prog='eap-nb', description='Edge attribution patching and circuit discovery')
