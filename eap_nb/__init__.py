@@ -17,4 +17,4 @@ from .limitations import (lambda_curves, concavity, linear_fit, attribution_scat
 from .trained import TrainedTask, load_trained, train, save_trained
 from .limitations import embedding_figure, youden_figure
 from .tasks import (gpt2_tokenizer, ioi, ioi_ground_truth, IOI_CIRCUIT, Task, greater_than, greater_than_ground_truth,
-                    GT_CIRCUIT, gt_years)
+                    GT_CIRCUIT, gt_years, edge_role)

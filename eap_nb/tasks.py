@@ -6,9 +6,9 @@ Docs: https://eap-nb.github.io/eap_nb/tasks.html.md"""
 
 # %% auto #0
 __all__ = ['GPT2_PATTERN', 'IOI_NAMES', 'IOI_PLACES', 'IOI_OBJECTS', 'IOI_CIRCUIT', 'GT_NOUNS', 'GT_CIRCUIT', 'gpt2_tokenizer',
-           'Task', 'ioi', 'ioi_ground_truth', 'gt_years', 'greater_than', 'greater_than_ground_truth']
+           'Task', 'ioi', 'ioi_ground_truth', 'gt_years', 'greater_than', 'greater_than_ground_truth', 'edge_role']
 
-# %% ../nbs/11_tasks.ipynb #88bdeee0
+# %% ../nbs/11_tasks.ipynb #13dee162
 import base64, random, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ from torch import Tensor
 from .graph import Graph
 from .patching import Batch
 
-# %% ../nbs/11_tasks.ipynb #14c26964
+# %% ../nbs/11_tasks.ipynb #1b582599
 GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 def gpt2_tokenizer(vocab_file:str|Path|None=None):
@@ -37,7 +37,7 @@ def gpt2_tokenizer(vocab_file:str|Path|None=None):
     tok.save_pretrained(d)  # TransformerLens reloads tokenizers from their folder
     return AutoTokenizer.from_pretrained(d)
 
-# %% ../nbs/11_tasks.ipynb #1c31e667
+# %% ../nbs/11_tasks.ipynb #7e18f347
 IOI_NAMES = ('Michael Christopher Jessica Matthew Ashley Jennifer Joshua Amanda Daniel David James Robert John Joseph '
     'Andrew Ryan Brandon Jason Justin Sarah William Jonathan Stephanie Brian Nicole Nicholas Anthony Heather Eric Elizabeth '
     'Adam Megan Melissa Kevin Steven Thomas Timothy Christina Kyle Rachel Laura Lauren Amber Brittany Danielle Richard '
@@ -91,7 +91,7 @@ def ioi(tokenizer, # GPT-2's tokenizer (`gpt2_tokenizer()`)
     roles = {h: r for r, hs in IOI_CIRCUIT.items() for h in hs}
     return Task('ioi', 'gpt2', batches, metric, ioi_ground_truth, roles)
 
-# %% ../nbs/11_tasks.ipynb #b7f0b034
+# %% ../nbs/11_tasks.ipynb #3616ff1f
 IOI_CIRCUIT = {'name mover': [(9, 9), (10, 0), (9, 6)],
                'backup name mover': [(10, 10), (10, 6), (10, 2), (10, 1), (11, 2), (9, 7), (9, 0), (11, 9)],
                'negative': [(10, 7), (11, 10)], 's2 inhibition': [(7, 3), (7, 9), (8, 6), (8, 10)],
@@ -137,7 +137,7 @@ def ioi_ground_truth(graph:Graph) -> Tensor:
     names = set(graph.edges)
     return _with_internal(graph, graph.mask([f'{w}->{r}' for w, r in E if f'{w}->{r}' in names]).clone())
 
-# %% ../nbs/11_tasks.ipynb #bb708193
+# %% ../nbs/11_tasks.ipynb #7a9d5f04
 GT_NOUNS = ('abduction accord affair agreement appraisal assaults assessment attack attempts campaign captivity case '
     'challenge chaos clash collaboration coma competition confrontation consequence conspiracy construction consultation '
     'contact contract convention cooperation custody deal decline decrease demonstrations development disagreement '
@@ -187,7 +187,7 @@ def greater_than(tokenizer, # GPT-2's tokenizer
     roles = {h: r for r, hs in GT_CIRCUIT.items() for h in hs}
     return Task('greater-than', 'gpt2', batches, metric, greater_than_ground_truth, roles)
 
-# %% ../nbs/11_tasks.ipynb #499e44e6
+# %% ../nbs/11_tasks.ipynb #6ae318bd
 GT_CIRCUIT = {'0305': [(0, 3), (0, 5)], '01': [(0, 1)], 'MEARLY': [(0, None), (1, None), (2, None), (3, None)],
               'AMID': [(5, 5), (6, 1), (6, 9), (7, 10), (8, 11), (9, 1)],
               'MLATE': [(8, None), (9, None), (10, None), (11, None)]}
@@ -214,3 +214,13 @@ def greater_than_ground_truth(graph:Graph) -> Tensor:
     E |= {(f'm{i}', f'a{l}.h{h}<q>') for l, h in C['AMID'] for i in range(l)}
     names = set(graph.edges)
     return _with_internal(graph, graph.mask([f'{w}->{r}' for w, r in E if f'{w}->{r}' in names]).clone())
+
+# %% ../nbs/11_tasks.ipynb #79fade0f
+def edge_role(edge:str, roles:dict) -> str:
+    "The role of the circuit head an edge enters (else leaves), from a {(layer, head): role} map; 'other' if neither"
+    w, r = edge.split('->')
+    for node in (r.split('<')[0], w):
+        if node.startswith('a') and '.h' in node:
+            l, h = node[1:].split('.h')
+            if (int(l), int(h)) in roles: return roles[(int(l), int(h))]
+    return 'other'
