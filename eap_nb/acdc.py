@@ -8,7 +8,7 @@ Docs: https://eap-nb.github.io/eap_nb/acdc.html.md"""
 __all__ = ['with_clean_logprobs', 'kl_div', 'acdc_order', 'receiver_alive', 'forward_flops', 'ACDCResult', 'acdc', 'acdc_sweep',
            'repeated_patching', 'eap_acdc', 'eap_acdc_grid']
 
-# %% ../nbs/06_acdc.ipynb #c1e4333b
+# %% ../nbs/06_acdc.ipynb #34e1ae37
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -18,10 +18,11 @@ from tqdm.auto import tqdm
 from .models import model_flags
 from .graph import Graph
 from .patching import (Batch, as_batches, run_metric, writer_hooks, ablation_values, ablation_matrix, _prepare,
-                             _device, _to_device, _fwd_kwargs, circuit_metric, patch_scores, unembed, last_only, is_last_only)
+                             _device, _to_device, _fwd_kwargs, circuit_metric, patch_scores, unembed, last_only, is_last_only,
+                             _reader_hooks)
 from .prune import topk_circuit, threshold_circuit
 
-# %% ../nbs/06_acdc.ipynb #e053a006
+# %% ../nbs/06_acdc.ipynb #4f3e550c
 def _last(logits:Tensor, batch) -> Tensor:
     "Logits at each prompt's last position: `batch.last` if given, else -1: [batch, d_vocab]"
     last = getattr(batch, 'last', None)
@@ -48,7 +49,7 @@ def kl_div(logits:Tensor, batch) -> Tensor:
     ref = ref.to(lp)
     return (ref.exp() * (ref - lp)).sum(-1)
 
-# %% ../nbs/06_acdc.ipynb #1079f870
+# %% ../nbs/06_acdc.ipynb #4c88f5ea
 def acdc_order(graph:Graph) -> list:
     "Receivers in ACDC's order: (name, [edge indices in test order], gate writer or None, gating internal edge or None)"
     n_res, H = graph.n_residual_edges, graph.n_heads
@@ -77,14 +78,14 @@ def receiver_alive(graph:Graph, removed:Tensor, gate:int|None, gate_internal:int
     out = graph.edge_w == gate
     return bool((~removed[:graph.n_residual_edges][out]).any())
 
-# %% ../nbs/06_acdc.ipynb #85887745
+# %% ../nbs/06_acdc.ipynb #230ff78e
 def forward_flops(cfg, n_prompts:int, seq:int, layers:float, unembed_positions:int) -> float:
     "Matrix-multiply FLOPs of running `layers` blocks on n_prompts x seq tokens and unembedding `unembed_positions`"
     d, H, dh = cfg.d_model, cfg.n_heads, cfg.d_head
     per_token = 2 * d * 4 * H * dh + 2 * 2 * seq * H * dh + (0 if cfg.attn_only else 2 * 2 * d * cfg.d_mlp)
     return n_prompts * seq * layers * per_token + 2 * unembed_positions * d * cfg.d_vocab
 
-# %% ../nbs/06_acdc.ipynb #7a4aeb8d
+# %% ../nbs/06_acdc.ipynb #56623c22
 @dataclass
 class ACDCResult:
     "What one ACDC run returns"
@@ -127,23 +128,7 @@ def _corr_shared(graph, A, D, cols):
     u = graph.upstream(cols.start)
     return torch.einsum('wbpd,wc->bpcd', D[:u], A[:u, cols].to(D))
 
-def _reader_hooks(graph, spec, A, ablate, layers=None, extra=(), final=False):
-    "Hooks replacing each reader group's input t by `ablate(t, cols)` where it has an ablated edge (or is in `extra`)"
-    hooks = []
-    r = graph.n_readers - 1
-    one = lambda cols: lambda t, hook: ablate(t[:, :, None], cols)[:, :, 0]
-    if final and (A[:, r].any() or r in extra): hooks.append((spec.resid_final(), one(slice(r, r + 1))))
-    need = lambda cols: bool(A[:, cols].any()) or any(cols.start <= c < cols.stop for c in extra)
-    for l in (range(graph.n_layers) if layers is None else layers):
-        for x in 'qkv':
-            cols = graph.qkv_readers(l, x)
-            if need(cols): hooks.append((spec.qkv_in(l, x), lambda t, hook, cols=cols: ablate(t, cols)))
-        if graph.has_mlp:
-            c = graph.mlp_reader(l)
-            if need(slice(c, c + 1)): hooks.append((spec.mlp_in(l), one(slice(c, c + 1))))
-    return hooks
-
-# %% ../nbs/06_acdc.ipynb #08b135fa
+# %% ../nbs/06_acdc.ipynb #cf502c7c
 def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Tensor, metric:Callable) -> Tensor:
     "Summed metric of each of the n copies: [n]"
     b, n, L = base.batch, len(Ak), graph.n_layers
@@ -192,7 +177,7 @@ def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Te
             logits = model(rep(b.clean), **kw)
     return torch.stack([run_metric(metric, logits[k * bsz:(k + 1) * bsz], b).double().sum() for k in range(n)])
 
-# %% ../nbs/06_acdc.ipynb #59985c5d
+# %% ../nbs/06_acdc.ipynb #54863901
 def _layer_of_receiver(graph:Graph, cols:list) -> int:
     "The layer a receiver's reader columns sit in (n_layers for the logits)"
     return int(graph.reader_layer()[cols[0]])
@@ -291,7 +276,7 @@ def acdc(model:nn.Module, graph:Graph,
     return ACDCResult(keep=~removed, threshold=threshold, metric=sign * cur, metric_start=sign * start, trajectory=traj,
                       n_tests=n_tests, n_evals=n_evals, n_passes=n_passes, forward_equivalents=fwd, flops=flops, seconds=time.perf_counter() - t0)
 
-# %% ../nbs/06_acdc.ipynb #f625dbc5
+# %% ../nbs/06_acdc.ipynb #5bc74403
 def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
                thresholds:Sequence[float], # one circuit per threshold
                progress:bool=True,
@@ -302,7 +287,7 @@ def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
     return [acdc(model, graph, batches, metric, t, progress=False, _memo=memo, **kwargs)
             for t in tqdm(thresholds, disable=not progress, desc='ACDC sweep')]
 
-# %% ../nbs/06_acdc.ipynb #091032f4
+# %% ../nbs/06_acdc.ipynb #07180d3b
 def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
                       k:int|None=None, # keep the top k edges by |exact patching score| ...
                       threshold:float|None=None, # ... or those above this
@@ -313,7 +298,7 @@ def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
     scores = patch_scores(model, graph, batches, metric, ablation=ablation, progress=progress)
     return scores, topk_circuit(scores, k) if k is not None else threshold_circuit(scores, threshold)
 
-# %% ../nbs/06_acdc.ipynb #bd958a73
+# %% ../nbs/06_acdc.ipynb #639aece1
 def eap_acdc(model:nn.Module, graph:Graph, batches,
              eap_metric:Callable, # the task metric for EAP's gradients
              acdc_metric:Callable, # the metric ACDC minimises (e.g. kl_div), or the task metric with maximize=True

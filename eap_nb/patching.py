@@ -9,7 +9,7 @@ __all__ = ['ABLATIONS', 'Batch', 'as_batches', 'run_metric', 'head_out_weight', 
            'mean_writer_outputs', 'ablation_values', 'ablation_matrix', 'patched_logits', 'circuit_metric',
            'faithfulness', 'last_only', 'is_last_only', 'unembed', 'patch_scores']
 
-# %% ../nbs/02_patching.ipynb #0a897d31
+# %% ../nbs/02_patching.ipynb #9c1275c7
 import math
 from types import SimpleNamespace
 from typing import Callable, Iterable
@@ -19,14 +19,14 @@ from tqdm.auto import tqdm
 from .models import model_spec, model_flags, ModelSpec
 from .graph import Graph
 
-# %% ../nbs/02_patching.ipynb #039df497
+# %% ../nbs/02_patching.ipynb #8fbc4c22
 class Batch(SimpleNamespace):
     "Clean and corrupted token ids `[batch, pos]`, an optional `attention_mask`, and any fields the metric needs"
     def __init__(self, clean:Tensor, corrupted:Tensor, attention_mask:Tensor|None=None, **kwargs):
         super().__init__(clean=clean, corrupted=corrupted, attention_mask=attention_mask, **kwargs)
     def __len__(self): return len(self.clean)
 
-# %% ../nbs/02_patching.ipynb #c45b3e29
+# %% ../nbs/02_patching.ipynb #670cb6b9
 def as_batches(batches) -> list:
     "A list of checked batches from one batch or an iterable of them"
     bs = [batches] if hasattr(batches, 'clean') else list(batches)
@@ -56,7 +56,7 @@ def run_metric(metric:Callable, logits:Tensor, batch) -> Tensor:
                          "check the metric and the answer tokens")
     return m
 
-# %% ../nbs/02_patching.ipynb #4bd882be
+# %% ../nbs/02_patching.ipynb #34f21a7a
 def head_out_weight(model:nn.Module, l:int) -> Tensor:
     "W_O of layer `l`: [n_heads, d_head, d_model]"
     return model.blocks[l].attn.W_O
@@ -96,7 +96,7 @@ def writer_outputs(model:nn.Module, graph:Graph, tokens:Tensor, attention_mask:T
     model.run_with_hooks(tokens, fwd_hooks=writer_hooks(model, graph, spec, put), stop_at_layer=graph.n_layers, **kw)
     return out
 
-# %% ../nbs/02_patching.ipynb #339420da
+# %% ../nbs/02_patching.ipynb #b86bea43
 ABLATIONS = ('corrupted', 'mean', 'zero')
 
 @torch.no_grad()
@@ -133,7 +133,7 @@ def ablation_values(model:nn.Module, graph:Graph, batch, ablation, mean:Tensor|N
         return torch.zeros(graph.n_writers, 1, 1, model.cfg.d_model, dtype=p.dtype, device=p.device)
     raise ValueError(f"unknown ablation {ablation!r}: use one of {ABLATIONS} or a tensor")
 
-# %% ../nbs/02_patching.ipynb #d5215dbc
+# %% ../nbs/02_patching.ipynb #8783f460
 def ablation_matrix(graph:Graph, keep) -> Tensor:
     "[writers, readers] float: 1 where an edge is ablated (internal q/k/v edges ablate a reader's whole input)"
     M, I = graph.dense(graph.mask(keep))
@@ -142,6 +142,22 @@ def ablation_matrix(graph:Graph, keep) -> Tensor:
         cut = torch.zeros(graph.n_readers, dtype=torch.bool); cut[graph.internal_r] = ~I[graph.internal_r]
         A[:, cut] = graph.real[:, cut]
     return A.float()
+
+def _reader_hooks(graph, spec, A, ablate, layers=None, extra=(), final=False):
+    "Hooks replacing each reader group's input t by `ablate(t, cols)` where it has an ablated edge (or is in `extra`)"
+    hooks = []
+    r = graph.n_readers - 1
+    one = lambda cols: lambda t, hook: ablate(t[:, :, None], cols)[:, :, 0]
+    if final and (A[:, r].any() or r in extra): hooks.append((spec.resid_final(), one(slice(r, r + 1))))
+    need = lambda cols: bool(A[:, cols].any()) or any(cols.start <= c < cols.stop for c in extra)
+    for l in (range(graph.n_layers) if layers is None else layers):
+        for x in 'qkv':
+            cols = graph.qkv_readers(l, x)
+            if need(cols): hooks.append((spec.qkv_in(l, x), lambda t, hook, cols=cols: ablate(t, cols)))
+        if graph.has_mlp:
+            c = graph.mlp_reader(l)
+            if need(slice(c, c + 1)): hooks.append((spec.mlp_in(l), one(slice(c, c + 1))))
+    return hooks
 
 def patched_logits(model:nn.Module, graph:Graph, batch, A:Tensor, e_abl:Tensor) -> Tensor:
     "Logits of the clean run of `batch` with the edges where `A` is 1 ablated to `e_abl` [writers, b|1, p|1, d]"
@@ -154,24 +170,13 @@ def patched_logits(model:nn.Module, graph:Graph, batch, A:Tensor, e_abl:Tensor) 
         D[i] = x - e_abl[i]
     A = A.to(tokens.device, e_abl.dtype)
     def correct(cols):  # the correction of the readers `cols`: [batch, pos, len(cols), d_model]
-        n = graph.upstream(cols[0] if isinstance(cols, list) else cols.start)
-        a = A[:n, cols]
-        return torch.einsum('wbpd,wr->bprd', D[:n], a)
-    hooks = writer_hooks(model, graph, spec, put)
-    for l in range(graph.n_layers):
-        for x in 'qkv':
-            cols = graph.qkv_readers(l, x)
-            if A[:, cols].any(): hooks.append((spec.qkv_in(l, x), lambda t, hook, cols=cols: t - correct(cols)))
-        if graph.has_mlp:
-            c = graph.mlp_reader(l)
-            if A[:, c].any(): hooks.append((spec.mlp_in(l), lambda t, hook, c=c: t - correct(slice(c, c + 1))[:, :, 0]))
-    if A[:, -1].any():
-        r = graph.n_readers - 1
-        hooks.append((spec.resid_final(), lambda t, hook: t - correct(slice(r, r + 1))[:, :, 0]))
+        n = graph.upstream(cols.start)
+        return torch.einsum('wbpd,wr->bprd', D[:n], A[:n, cols])
+    hooks = writer_hooks(model, graph, spec, put) + _reader_hooks(graph, spec, A, lambda t, cols: t - correct(cols), final=True)
     with model_flags(model, split_qkv=True, mlp_in=True):
         return model.run_with_hooks(tokens, fwd_hooks=hooks, **_fwd_kwargs(batch, tokens))
 
-# %% ../nbs/02_patching.ipynb #e1000079
+# %% ../nbs/02_patching.ipynb #3976a8b0
 def _prepare(model, graph, batches, ablation):
     "Checked batches, the model's spec, and the dataset mean when the ablation needs it"
     spec = graph.check_model(model)
@@ -206,7 +211,7 @@ def circuit_metric(model:nn.Module, graph:Graph,
         out.append(run_metric(metric, patched_logits(model, graph, b, A, e_abl), b))
     return torch.cat(out)
 
-# %% ../nbs/02_patching.ipynb #cbd81ccf
+# %% ../nbs/02_patching.ipynb #421d0f65
 @torch.no_grad()
 def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, ablation='corrupted') -> float:
     "(m(circuit) - m(empty)) / (m(full) - m(empty)), metrics averaged over examples"
@@ -217,7 +222,7 @@ def faithfulness(model:nn.Module, graph:Graph, keep, batches, metric:Callable, a
                          "faithfulness is undefined; check the corruption")
     return (m_c - m_empty) / (m_full - m_empty)
 
-# %% ../nbs/02_patching.ipynb #468ca3a3
+# %% ../nbs/02_patching.ipynb #b9bc2f29
 def last_only(metric:Callable) -> Callable:
     "Mark `metric` as reading only the last position (`batch.last` if set): engines unembed only there"
     metric.last_only = True
@@ -238,7 +243,7 @@ def unembed(model:nn.Module, x:Tensor, batch, last:bool=False) -> tuple:
     if soft > 0: logits = soft * torch.tanh(logits / soft)
     return logits, batch
 
-# %% ../nbs/02_patching.ipynb #e7466d0b
+# %% ../nbs/02_patching.ipynb #9376bfed
 def _clean_cache(model, graph, spec, batch):
     "One clean forward: writer outputs, the residual entering each layer, shortformer positions, and the logits"
     e_clean, resid, pos = None, {}, {}
@@ -294,7 +299,7 @@ def _patch_pass(model, graph, spec, batch, l, readers, P, resid, pos, last:bool=
     with model_flags(model, split_qkv=True, mlp_in=True):  # the bridge cannot start mid-model
         return model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw), batch
 
-# %% ../nbs/02_patching.ipynb #f6d5331e
+# %% ../nbs/02_patching.ipynb #3753faa5
 @torch.no_grad()
 def patch_scores(model:nn.Module, graph:Graph,
                  batches, # a batch or an iterable of batches
