@@ -1,0 +1,200 @@
+"""The rendered docs (`bash scripts/docs.sh` -> _docs_html/) open in headless Chromium: every page loads without
+console errors, uncaught exceptions or network fetches, each plotly output of a notebook is drawn on its page,
+and screenshots of the landing page and a figure page are saved to _docs_html/screenshots/.
+
+Skips where Chromium is absent (Debian: `apt-get install chromium`). Set EAP_DOCS_HTML=DIR to check an already
+rendered folder as it is (it is then never rebuilt).
+"""
+import base64, json, os, re, shutil, subprocess, sys, tempfile, time, urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / 'nbs'
+PLOTLY_MIME = 'application/vnd.plotly.v1+json'
+FIGURE_PAGES = ('evaluation.html', 'planted.html', 'limitations.html')  # screenshot the first one that has a figure
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+         '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-extensions',
+         '--disable-dev-shm-usage', '--hide-scrollbars', '--remote-allow-origins=*', '--remote-debugging-port=0']
+
+
+def find_chromium():
+    return shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
+
+
+def _render_docs_module():
+    sys.path.insert(0, str(ROOT / 'scripts'))
+    try:
+        import render_docs
+        return render_docs
+    finally: sys.path.remove(str(ROOT / 'scripts'))
+
+
+@pytest.fixture(scope='module')
+def site():
+    "The rendered folder, built first with the docs command if missing or older than the notebooks"
+    chrome = find_chromium()
+    if not chrome: pytest.skip('Chromium not found (chromium, chromium-browser or google-chrome on PATH): '
+                               'install it (Debian: apt-get install chromium) to check the rendered docs')
+    if os.environ.get('EAP_DOCS_HTML'): out = Path(os.environ['EAP_DOCS_HTML']).resolve()
+    else:
+        out = ROOT / '_docs_html'
+        if _render_docs_module().is_stale(out, NBS):
+            r = subprocess.run(['bash', str(ROOT / 'scripts' / 'docs.sh')], cwd=ROOT, capture_output=True, text=True,
+                               timeout=600)
+            assert r.returncode == 0, f'docs command failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}'
+    assert (out / 'index.html').exists(), f'no landing page {out}/index.html'
+    return out
+
+
+class CDP:
+    "A minimal Chrome DevTools Protocol client over one page target"
+    def __init__(self, ws_url):
+        import websocket
+        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
+        self.n, self.events = 0, []
+
+    def __call__(self, method, **params):
+        self.n += 1; i = self.n
+        self.ws.send(json.dumps(dict(id=i, method=method, params=params)))
+        while True:
+            m = json.loads(self.ws.recv())
+            if m.get('id') == i:
+                if 'error' in m: raise RuntimeError(f'{method}: {m["error"]}')
+                return m.get('result', {})
+            if 'method' in m: self.events.append(m)
+
+    def wait_event(self, method, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            for k, e in enumerate(self.events):
+                if e['method'] == method: return self.events.pop(k)
+            self.ws.settimeout(max(0.1, end - time.time()))
+            try: m = json.loads(self.ws.recv())
+            except Exception: break
+            if 'method' in m: self.events.append(m)
+        raise TimeoutError(method)
+
+    def eval(self, js):
+        r = self('Runtime.evaluate', expression=js, returnByValue=True, awaitPromise=True)
+        if 'exceptionDetails' in r: raise RuntimeError(f'{js}: {r["exceptionDetails"]}')
+        return r['result'].get('value')
+
+
+@pytest.fixture(scope='module')
+def browser():
+    chrome = find_chromium()
+    if not chrome: pytest.skip('Chromium not found')
+    pytest.importorskip('websocket', reason='websocket-client is needed to talk to Chromium (pip install websocket-client)')
+    prof = tempfile.mkdtemp(prefix='eap-nb-chromium-')
+    proc = subprocess.Popen([chrome, *FLAGS, f'--user-data-dir={prof}', '--window-size=1400,1000', 'about:blank'],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        port_file, end = Path(prof) / 'DevToolsActivePort', time.time() + 30
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if proc.poll() is not None or time.time() > end:
+                pytest.fail(f'Chromium did not start: {proc.stderr.read().decode()[-2000:] if proc.poll() is not None else "timeout"}')
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        targets = json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=10))
+        page = next(t for t in targets if t['type'] == 'page')
+        cdp = CDP(page['webSocketDebuggerUrl'])
+        for d in ('Page', 'Runtime', 'Log', 'Network'): cdp(f'{d}.enable')
+        cdp('Emulation.setDeviceMetricsOverride', width=1400, height=1000, deviceScaleFactor=1, mobile=False)
+        yield cdp
+        cdp.ws.close()
+    finally:
+        proc.terminate()
+        try: proc.wait(10)
+        except subprocess.TimeoutExpired: proc.kill()
+        shutil.rmtree(prof, ignore_errors=True)
+
+
+def plotly_outputs(nb: Path) -> int:
+    "Plotly outputs stored in notebook `nb`, in cells that the docs show"
+    n = 0
+    for c in json.loads(nb.read_text())['cells']:
+        src = ''.join(c.get('source', ''))
+        if re.search(r'^\s*#\|\s*(hide\b|include:\s*false|output:\s*false)', src, re.M): continue
+        n += sum(PLOTLY_MIME in o.get('data', {}) for o in c.get('outputs', []))
+    return n
+
+
+# a drawn figure: plotly made its SVG and laid out at least one trace
+DRAWN = "[...document.querySelectorAll('.js-plotly-plot')]" \
+        ".filter(p => p.querySelector('svg.main-svg') && (p._fullData || []).length > 0).length"
+
+
+def _problems(events):
+    "Console errors, uncaught exceptions, failed loads and any fetch that is not local, from CDP events"
+    out = []
+    for e in events:
+        m, p = e['method'], e['params']
+        if m == 'Runtime.exceptionThrown':
+            d = p['exceptionDetails']
+            out.append(f"uncaught exception: {d.get('exception', {}).get('description') or d.get('text')}")
+        elif m == 'Runtime.consoleAPICalled' and p['type'] in ('error', 'assert'):
+            out.append('console.error: ' + ' '.join(str(a.get('value', a.get('description', ''))) for a in p['args']))
+        elif m == 'Log.entryAdded' and p['entry']['level'] == 'error':
+            out.append(f"log error: {p['entry']['text']} {p['entry'].get('url', '')}")
+        elif m == 'Network.requestWillBeSent' and not re.match(r'(file|data|about|blob):', p['request']['url']):
+            out.append(f"network fetch: {p['request']['url']}")
+        elif m == 'Network.loadingFailed':
+            out.append(f"load failed: {p.get('errorText')} ({p.get('requestId')})")
+    return out
+
+
+def load(cdp, url, n_plots, timeout=10):
+    "Navigate to `url`; wait for the load and for `n_plots` drawn plots; return (drawn, problems)"
+    cdp.events.clear()
+    cdp('Page.navigate', url=url)
+    cdp.wait_event('Page.loadEventFired')
+    end, drawn = time.time() + timeout, 0
+    while True:
+        drawn = cdp.eval(DRAWN)
+        if drawn >= n_plots or time.time() > end: break
+        time.sleep(0.2)
+    time.sleep(0.3)  # let late console messages arrive
+    cdp.eval('1')
+    return drawn, _problems(cdp.events)
+
+
+def test_pages_render_offline_with_figures(site, browser):
+    pages = json.loads((site / 'pages.json').read_text())
+    assert pages[0]['href'] == 'index.html', 'the landing page comes first'
+    expected = {p['nb'] for p in pages}
+    missing = [nb.name for nb in NBS.glob('*.ipynb') if not nb.name.startswith('_') and nb.name not in expected]
+    if not os.environ.get('EAP_DOCS_HTML'): assert not missing, f'notebooks without a page: {missing}'
+    failures, shots = [], site / 'screenshots'
+    shots.mkdir(exist_ok=True)
+    fig_page = next((p for f in FIGURE_PAGES for p in pages if p['href'] == f and plotly_outputs(NBS / p['nb'])),
+                    next((p for p in pages if plotly_outputs(NBS / p['nb'])), None))
+    for p in pages:
+        f = site / p['href']
+        assert f.exists(), f'{f} missing'
+        n = plotly_outputs(NBS / p['nb']) if (NBS / p['nb']).exists() else p['n_plots']
+        drawn, probs = load(browser, f.as_uri(), n)
+        failures += [f"{p['href']}: {x}" for x in probs]
+        if drawn != n: failures.append(f"{p['href']}: {drawn} plotly figures drawn, {n} plotly outputs in {p['nb']}")
+        srcs = browser.eval("[...document.querySelectorAll('script[src],link[href],img[src],iframe[src]')]"
+                            ".filter(e => e.tagName != 'A' && !(e.tagName == 'LINK' && !/stylesheet|icon|preload|modulepreload/.test(e.rel)))"
+                            ".map(e => e.src || e.href)")
+        failures += [f"{p['href']}: non-local source {s}" for s in srcs if not s.startswith('file:')]
+        links = set(browser.eval("[...document.querySelectorAll('nav.sidebar a')].map(a => a.getAttribute('href'))"))
+        if links != {q['href'] for q in pages}: failures.append(f"{p['href']}: navigation links {sorted(links)}")
+        h1 = browser.eval("(document.querySelector('main h1') || {}).textContent || ''")
+        if not h1.strip(): failures.append(f"{p['href']}: no title (h1)")
+        if p['href'] == 'index.html':
+            (shots / 'index.png').write_bytes(base64.b64decode(browser('Page.captureScreenshot', format='png')['data']))
+        if fig_page and p['href'] == fig_page['href']:
+            stem = p['href'][:-5]
+            browser.eval('window.scrollTo(0, 0)')
+            (shots / f'{stem}.png').write_bytes(base64.b64decode(browser('Page.captureScreenshot', format='png')['data']))
+            browser.eval("(document.querySelector('.js-plotly-plot') || document.body).scrollIntoView({block: 'center'})")
+            time.sleep(0.3)
+            (shots / f'{stem}-figure.png').write_bytes(
+                base64.b64decode(browser('Page.captureScreenshot', format='png')['data']))
+    assert not failures, 'rendered docs problems:\n' + '\n'.join(failures)
+    assert (shots / 'index.png').exists()
+    if fig_page: assert (shots / f"{fig_page['href'][:-5]}-figure.png").exists()
