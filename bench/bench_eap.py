@@ -1,28 +1,59 @@
 """EAP cost on a random GPT-2-small-shaped model, as ratios measured in one run.
 
     .venv/bin/python bench/bench_eap.py [--batch 8] [--pos 15] [--device cpu] [--repeats 5]
+    .venv/bin/python bench/bench_eap.py --shapes gpt2,gpt2-medium,llama,llama-gqa [--batch 2] [--pos 16] [--repeats 3] [--threads 1]
 
 Prints: plain clean forward + corrupted forward + backward (with and without parameter gradients), EAP with each
 gradient route, EAP / plain, exact-patching throughput (edges per second, on a sample of edges across all layers),
 and peak memory (CUDA: allocator peak; CPU: peak RSS above the built model, measured in a child process per phase,
 with the kernel's peak counter reset after the model is built).
+
+With `--shapes`, for each shape (`eap_nb.models.SHAPES` names, or `llama` / `llama-gqa`: a Llama-style Hugging Face
+model with random weights, RMSNorm, rotary positions and a gated MLP, through TransformerBridge, with as many / a third
+as many key-value heads as query heads): plain fwd+fwd+bwd and EAP times, their ratio, and EAP's peak memory
+(`eap_nb.attribution.peak_memory`: CUDA allocator peak, or on CPU the profiler's allocation record) against
+`estimate_memory`, parameters excluded from both.
 """
 import argparse, json, os, platform, resource, subprocess, sys, time
 from pathlib import Path
 import torch
-from eap_nb.models import random_model
+from eap_nb.models import random_model, model_spec
 from eap_nb.graph import Graph
 from eap_nb.patching import Batch, patch_scores
-from eap_nb.attribution import eap_scores
+from eap_nb.attribution import eap_scores, estimate_memory, peak_memory
+
+LLAMA = dict(n_layers=12, d_model=768, n_heads=12, d_mlp=2048, d_vocab=32000)  # Llama-style, GPT-2-small width
+
+def llama_bridge(n_kv_heads, device):
+    "A TransformerBridge over a random Llama-style Hugging Face model (LLAMA shape), built offline"
+    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformer_lens.model_bridge import TransformerBridge
+    from eap_nb.models import word_tokenizer
+    tok = word_tokenizer(LLAMA['d_vocab'])
+    torch.manual_seed(0)
+    hf = LlamaForCausalLM(LlamaConfig(hidden_size=LLAMA['d_model'], num_attention_heads=LLAMA['n_heads'],
+        num_key_value_heads=n_kv_heads, intermediate_size=LLAMA['d_mlp'], num_hidden_layers=LLAMA['n_layers'],
+        vocab_size=len(tok), max_position_embeddings=1024)).eval()
+    model = TransformerBridge.boot_transformers('meta-llama/Llama-3.2-1B', hf_model=hf, tokenizer=tok, device=device)
+    model.eval()
+    return model
+
+def build(shape, device):
+    if shape == 'llama': return llama_bridge(LLAMA['n_heads'], device)
+    if shape == 'llama-gqa': return llama_bridge(LLAMA['n_heads'] // 3, device)
+    torch.manual_seed(0)
+    return random_model(shape, device=device)
+
+def make_batch(model, args):
+    V = model.cfg.d_vocab
+    g = torch.Generator().manual_seed(0)
+    clean = torch.randint(0, V, (args.batch, args.pos), generator=g)
+    corrupted = clean.clone(); corrupted[:, :args.pos // 2] = torch.randint(0, V, (args.batch, args.pos // 2), generator=g)
+    return Batch(clean.to(args.device), corrupted.to(args.device), answer=torch.randint(0, V, (args.batch,), generator=g).to(args.device))
 
 def setup(args):
-    torch.manual_seed(0)
-    model = random_model('gpt2', device=args.device)
-    g = torch.Generator().manual_seed(0)
-    clean = torch.randint(0, 50257, (args.batch, args.pos), generator=g)
-    corrupted = clean.clone(); corrupted[:, :args.pos // 2] = torch.randint(0, 50257, (args.batch, args.pos // 2), generator=g)
-    batch = Batch(clean.to(args.device), corrupted.to(args.device), answer=torch.randint(0, 50257, (args.batch,), generator=g).to(args.device))
-    return model, Graph.from_model(model), batch
+    model = build('gpt2', args.device)
+    return model, Graph.from_model(model), make_batch(model, args)
 
 def metric(logits, batch):
     last = logits[:, -1]
@@ -75,12 +106,57 @@ def peak_child(phase, args):
                           '--device', args.device], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
+def interleaved(fs, dev, repeats):
+    "Minimum time of each function, run in turn `repeats` times after a warm-up (a shared machine's load hits all alike)"
+    for f in fs: f(); sync(dev)
+    ts = [[] for _ in fs]
+    for _ in range(repeats):
+        for f, t in zip(fs, ts):
+            t0 = time.perf_counter(); f(); sync(dev); t.append(time.perf_counter() - t0)
+    return [min(t) for t in ts]
+
+def plain_any(model, batch):
+    "The plain baseline with parameter gradients, for any backend"
+    with torch.no_grad(): model(batch.corrupted)
+    model.zero_grad(set_to_none=True)
+    metric(model(batch.clean), batch).sum().backward()
+
+def shapes(args):
+    "Per shape: plain and EAP times and their ratio; EAP's measured peak memory against estimate_memory"
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+          f"threads {torch.get_num_threads()}, device {args.device}; batch {args.batch} x {args.pos} tokens, "
+          f"min of {args.repeats} after a warm-up")
+    print(f"{'shape':12s} {'edges':>8s} {'plain s':>8s} {'EAP s':>7s} {'EAP/plain':>9s} {'route':6s} "
+          f"{'est MiB':>8s} {'meas MiB':>8s} {'est/meas':>8s} {'params MiB':>10s}")
+    for shape in args.shapes.split(','):
+        t0 = time.perf_counter()
+        model = build(shape, args.device)
+        try: graph = Graph.from_model(model)
+        except NotImplementedError as e:
+            print(f"{shape:12s} not supported: {e}"); continue
+        batch = make_batch(model, args)
+        tp, te = interleaved([lambda: plain_any(model, batch),
+                              lambda: eap_scores(model, graph, batch, metric, progress=False)], args.device, args.repeats)
+        model.zero_grad(set_to_none=True)
+        meas = peak_memory(lambda: eap_scores(model, graph, batch, metric, progress=False), args.device)
+        est = estimate_memory(model, graph, args.batch, args.pos)
+        route = 'split' if model_spec(model).backend == 'bridge' else 'fast'
+        e = est['total'] - est['parameters']
+        print(f"{shape:12s} {graph.n_edges:8,d} {tp:8.2f} {te:7.2f} {te / tp:9.2f} {route:6s} {e / 2**20:8.0f} "
+              f"{meas / 2**20:8.0f} {e / meas:8.2f} {est['parameters'] / 2**20:10.0f}   ({time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f})",
+              flush=True)
+        del model
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--batch', type=int, default=8); ap.add_argument('--pos', type=int, default=15)
     ap.add_argument('--device', default='cpu'); ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--patch-edges', type=int, default=256); ap.add_argument('--child', default=None)
+    ap.add_argument('--threads', type=int, default=None, help='torch threads (1 is steadier on a shared machine)')
+    ap.add_argument('--shapes', default=None, help="comma-separated: gpt2, gpt2-medium, attn-only-4l, llama, llama-gqa")
     args = ap.parse_args()
+    if args.threads: torch.set_num_threads(args.threads)
+    if args.shapes: return shapes(args)
     model, graph, batch = setup(args)
     if args.child:  # memory of one phase
         before = rss_mib('VmRSS')

@@ -4,7 +4,7 @@ __version__ = "0.0.1"
 from .models import random_model, random_bridge, hooked_config, load_model, ModelUnavailable, model_spec, SHAPES
 from .graph import Graph
 from .patching import Batch, circuit_metric, patch_scores, faithfulness, writer_outputs, mean_writer_outputs, last_only
-from .attribution import eap_scores
+from .attribution import eap_scores, estimate_memory, peak_memory, max_batch_size
 from .prune import topk_circuit, threshold_circuit, prune_curve
 from .acdc import (acdc, acdc_sweep, ACDCResult, kl_div, with_clean_logprobs, repeated_patching, eap_acdc,
                    eap_acdc_grid, acdc_order)

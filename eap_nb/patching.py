@@ -25,6 +25,7 @@ class Batch(SimpleNamespace):
     def __init__(self, clean:Tensor, corrupted:Tensor, attention_mask:Tensor|None=None, **kwargs):
         super().__init__(clean=clean, corrupted=corrupted, attention_mask=attention_mask, **kwargs)
     def __len__(self): return len(self.clean)
+    def __reduce__(self): return type(self), (self.clean, self.corrupted), vars(self)  # picklable: torch.save, other processes
 
 # %% ../nbs/02_patching.ipynb #670cb6b9
 def as_batches(batches) -> list:
@@ -55,6 +56,31 @@ def run_metric(metric:Callable, logits:Tensor, batch) -> Tensor:
         raise ValueError(f"metric returned non-finite values ({int((~torch.isfinite(m)).sum())} of {len(m)}): "
                          "check the metric and the answer tokens")
     return m
+
+# %% ../nbs/02_patching.ipynb #e751d631
+def _world() -> tuple:
+    "(rank, world size) of the default `torch.distributed` group; (0, 1) when there is none"
+    d = torch.distributed
+    return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
+
+def _shard(bs:list) -> list:
+    "This process's share of the batches, `bs[rank::world]`: all of them in a single process"
+    rank, world = _world()
+    return bs[rank::world]
+
+def _all_reduce_sum(*ts:Tensor, device:torch.device|None=None) -> list:
+    "Each tensor summed over the processes, in one all-reduce of a flat buffer on `device`; unchanged in one process"
+    if _world()[1] == 1: return list(ts)
+    flat = torch.cat([t.reshape(-1).to(device or ts[0].device, ts[0].dtype) for t in ts])
+    torch.distributed.all_reduce(flat)  # SUM
+    return [x.view(t.shape).to(t) for x, t in zip(flat.split([t.numel() for t in ts]), ts)]
+
+def _split_batch(batch, size:int) -> list:
+    "`batch` as sub-batches of at most `size` examples (every tensor field whose first dimension is the batch is cut)"
+    n = len(batch.clean)
+    if size >= n: return [batch]
+    cut = lambda v, i: v[i:i + size] if isinstance(v, Tensor) and v.ndim > 0 and len(v) == n else v
+    return [SimpleNamespace(**{k: cut(v, i) for k, v in vars(batch).items()}) for i in range(0, n, size)]
 
 # %% ../nbs/02_patching.ipynb #34f21a7a
 def head_out_weight(model:nn.Module, l:int) -> Tensor:
@@ -102,15 +128,17 @@ ABLATIONS = ('corrupted', 'mean', 'zero')
 @torch.no_grad()
 def mean_writer_outputs(model:nn.Module, graph:Graph, batches) -> Tensor:
     "Per-position mean of every writer's output over the corrupted prompts: [writers, 1, pos, d_model]"
-    total, count = None, None
-    for b in as_batches(batches):
+    bs = as_batches(batches)
+    if len({b.corrupted.shape[1] for b in bs}) > 1:
+        raise ValueError("mean ablation needs every batch to have the same number of positions")
+    p, n_pos = next(model.parameters()), bs[0].corrupted.shape[1]
+    total, count = p.new_zeros(graph.n_writers, n_pos, model.cfg.d_model), p.new_zeros(n_pos)  # [writers, pos, d_model], [pos]
+    for b in _shard(bs):  # this process's batches; the sums are reduced over processes
         e = writer_outputs(model, graph, b.corrupted, getattr(b, 'attention_mask', None))
         m = getattr(b, 'attention_mask', None)
         w = torch.ones(b.corrupted.shape, dtype=e.dtype, device=e.device) if m is None else m.to(e)
-        if total is not None and total.shape[1] != e.shape[2]:
-            raise ValueError("mean ablation needs every batch to have the same number of positions")
-        s, c = torch.einsum('wbpd,bp->wpd', e, w), w.sum(0)
-        total, count = (s, c) if total is None else (total + s, count + c)
+        total += torch.einsum('wbpd,bp->wpd', e, w); count += w.sum(0)
+    total, count = _all_reduce_sum(total, count)
     return (total / count.clamp(min=1)[:, None])[:, None]
 
 def ablation_values(model:nn.Module, graph:Graph, batch, ablation, mean:Tensor|None=None) -> Tensor:
@@ -319,8 +347,9 @@ def patch_scores(model:nn.Module, graph:Graph,
     dev = _device(model)
     last = is_last_only(metric)
     total, count = torch.zeros(graph.n_edges, dtype=torch.float64), 0
-    bar = tqdm(total=len(todo) * len(bs), disable=not progress, desc='patching edges', unit='edge')
-    for b in bs:
+    shard = _shard(bs)  # this process's batches (all of them without torch.distributed)
+    bar = tqdm(total=len(todo) * len(shard), disable=not progress or _world()[0] > 0, desc='patching edges', unit='edge')
+    for b in shard:
         b = _to_device(b, dev)
         e_clean, resid, pos, logits = _clean_cache(model, graph, spec, b)
         m_clean = run_metric(metric, logits, b)
@@ -341,6 +370,7 @@ def patch_scores(model:nn.Module, graph:Graph,
                 bar.update(len(idx))
         count += len(b.clean)
     bar.close()
+    total, count = _all_reduce_sum(total, torch.tensor(float(count), dtype=torch.float64), device=dev)
     res = (total / count).float()
     res[~graph.mask(edges)] = float('nan')
     return res
