@@ -7,7 +7,7 @@ from .patching import Batch, circuit_metric, patch_scores, faithfulness, writer_
 from .attribution import eap_scores, estimate_memory, peak_memory, max_batch_size
 from .prune import topk_circuit, threshold_circuit, prune_curve
 from .acdc import (acdc, acdc_sweep, ACDCResult, kl_div, with_clean_logprobs, repeated_patching, eap_acdc,
-                   eap_acdc_grid, acdc_order)
+                   eap_acdc_grid, acdc_order, forward_flops)
 from .evaluation import (roc_points, circuit_roc_points, roc_auc, pareto_points, faithfulness_curve, node_circuit,
                          MIB_PERCENTS, roc_figure, faithfulness_figure, score_histogram, count_outside, draw_circuit,
                          save_html, to_json, from_json, save_pt, load_pt, acdc_edge_list)
@@ -17,4 +17,5 @@ from .limitations import (lambda_curves, concavity, linear_fit, attribution_scat
 from .trained import TrainedTask, load_trained, train, save_trained
 from .limitations import embedding_figure, youden_figure
 from .tasks import (gpt2_tokenizer, ioi, ioi_ground_truth, IOI_CIRCUIT, Task, greater_than, greater_than_ground_truth,
-                    GT_CIRCUIT, gt_years, edge_role)
+                    GT_CIRCUIT, gt_years, edge_role, docstring, docstring_prompt, docstring_ground_truth, DS_CIRCUIT,
+                    SPLITS)

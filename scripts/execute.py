@@ -3,13 +3,16 @@
 
 Cells flagged `#| pretrained` need weights from the model hub and are skipped (their outputs are cleared);
 `#| slow` cells run, so benchmark figures are stored. Run `nbdev-clean` afterwards.
+Plotly figures are stored both as JSON and as HTML, so Quarto (nbdev-docs) can show them too.
 Usage: .venv/bin/python scripts/execute.py nbs/11_tasks.ipynb [more.ipynb ...]
 """
-import re, sys, time
+import os, re, sys, time
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+# Store each plotly figure as JSON (our offline pages draw it) and as HTML (what Quarto shows, for nbdev-docs)
+os.environ.setdefault('PLOTLY_RENDERER', 'plotly_mimetype+notebook_connected')
 SKIP = re.compile(r'^\s*#\|\s*pretrained\b', re.M)
 
 def execute(path:Path, timeout:int=1800):

@@ -21,6 +21,9 @@ if $V/nbdev-clean && diff -r "$snap/nbs" nbs >/dev/null; then ok 1; echo "clean"
 else bad 1; echo "FAILED: nbdev-clean changed these notebooks (run nbdev-clean and commit):"; diff -rq "$snap/nbs" nbs; fi
 rm -rf "$snap"
 
+echo "== README.md: does it agree with nbs/index.ipynb?"
+if $V/python scripts/readme.py --check; then ok 1; else bad 1; fi
+
 echo "== nbdev-test: every notebook"
 nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
 out=$($V/nbdev-test --n-workers 2 --timing 2>&1); rc=$?
