@@ -1,6 +1,6 @@
 """The rendered docs (`bash scripts/docs.sh` -> _docs_html/) open in headless Chromium: every page loads without
 console errors, uncaught exceptions or network fetches, each plotly output of a notebook is drawn on its page,
-and screenshots of the landing page and a figure page are saved to _docs_html/screenshots/.
+and screenshots of the landing page, a figure page and a task page are saved to _docs_html/screenshots/.
 
 Skips where Chromium is absent (Debian: `apt-get install chromium`). Set EAP_DOCS_HTML=DIR to check an already
 rendered folder as it is (it is then never rebuilt).
@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
 PLOTLY_MIME = 'application/vnd.plotly.v1+json'
 FIGURE_PAGES = ('evaluation.html', 'planted.html', 'limitations.html')  # screenshot the first one that has a figure
+TASK_PAGE = 'docstring.html'  # and a task page (top and first figure)
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
          '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-extensions',
          '--disable-dev-shm-usage', '--hide-scrollbars', '--remote-allow-origins=*', '--remote-debugging-port=0']
@@ -187,7 +188,7 @@ def test_pages_render_offline_with_figures(site, browser):
         if not h1.strip(): failures.append(f"{p['href']}: no title (h1)")
         if p['href'] == 'index.html':
             (shots / 'index.png').write_bytes(base64.b64decode(browser('Page.captureScreenshot', format='png')['data']))
-        if fig_page and p['href'] == fig_page['href']:
+        if (fig_page and p['href'] == fig_page['href']) or p['href'] == TASK_PAGE:
             stem = p['href'][:-5]
             browser.eval('window.scrollTo(0, 0)')
             (shots / f'{stem}.png').write_bytes(base64.b64decode(browser('Page.captureScreenshot', format='png')['data']))
@@ -198,3 +199,4 @@ def test_pages_render_offline_with_figures(site, browser):
     assert not failures, 'rendered docs problems:\n' + '\n'.join(failures)
     assert (shots / 'index.png').exists()
     if fig_page: assert (shots / f"{fig_page['href'][:-5]}-figure.png").exists()
+    if any(p['href'] == TASK_PAGE for p in pages): assert (shots / f'{TASK_PAGE[:-5]}-figure.png').exists()
