@@ -30,7 +30,9 @@ def _last(logits:Tensor, batch) -> Tensor:
     return logits[torch.arange(len(logits), device=logits.device), last.to(logits.device)]
 
 @torch.no_grad()
-def with_clean_logprobs(model:nn.Module, batches) -> list:
+def with_clean_logprobs(model:nn.Module, # a HookedTransformer or TransformerBridge
+                        batches, # a `Batch` or an iterable of them
+                       ) -> list:
     "Copies of `batches` carrying `clean_logprobs` [batch, d_vocab]: the clean model's last-position log-probabilities"
     out = []
     for b in as_batches(batches):
@@ -40,7 +42,9 @@ def with_clean_logprobs(model:nn.Module, batches) -> list:
     return out
 
 @last_only
-def kl_div(logits:Tensor, batch) -> Tensor:
+def kl_div(logits:Tensor, # [batch, pos, d_vocab] (engines may unembed only the last position)
+           batch, # carries `clean_logprobs` (from `with_clean_logprobs`)
+          ) -> Tensor:
     "KL(clean || patched) of the last-position next-token distribution, per example (needs `with_clean_logprobs`)"
     ref = getattr(batch, 'clean_logprobs', None)
     if ref is None: raise ValueError("kl_div needs the clean log-probabilities: pass with_clean_logprobs(model, batches)")
@@ -50,7 +54,8 @@ def kl_div(logits:Tensor, batch) -> Tensor:
     return (ref.exp() * (ref - lp)).sum(-1)
 
 # %% ../nbs/06_acdc.ipynb #4c88f5ea
-def acdc_order(graph:Graph) -> list:
+def acdc_order(graph:Graph, # any graph, with or without ACDC's q/k/v edges
+              ) -> list:
     "Receivers in ACDC's order: (name, [edge indices in test order], gate writer or None, gating internal edge or None)"
     n_res, H = graph.n_residual_edges, graph.n_heads
     into = [[] for _ in range(graph.n_readers)]
@@ -71,7 +76,11 @@ def acdc_order(graph:Graph) -> list:
                 order.append((graph.readers[r], into[r][::-1], heads.start + h, internal.get(r)))
     return order
 
-def receiver_alive(graph:Graph, removed:Tensor, gate:int|None, gate_internal:int|None) -> bool:
+def receiver_alive(graph:Graph,
+                   removed:Tensor, # bool [n_edges]: edges removed so far
+                   gate:int|None, # writer index of the receiver's node (None for the logits)
+                   gate_internal:int|None, # the internal q/k/v edge of a head input (ACDC convention), or None
+                  ) -> bool:
     "Whether a receiver still reaches the logits: its node has an outgoing edge left (and its internal edge is kept)"
     if gate is None: return True
     if gate_internal is not None and removed[gate_internal]: return False
@@ -79,7 +88,12 @@ def receiver_alive(graph:Graph, removed:Tensor, gate:int|None, gate_internal:int
     return bool((~removed[:graph.n_residual_edges][out]).any())
 
 # %% ../nbs/06_acdc.ipynb #230ff78e
-def forward_flops(cfg, n_prompts:int, seq:int, layers:float, unembed_positions:int) -> float:
+def forward_flops(cfg, # a HookedTransformerConfig
+                  n_prompts:int, # prompts in the batch
+                  seq:int, # tokens per prompt
+                  layers:float, # blocks run
+                  unembed_positions:int, # positions unembedded
+                 ) -> float:
     "Matrix-multiply FLOPs of running `layers` blocks on n_prompts x seq tokens and unembedding `unembed_positions`"
     d, H, dh = cfg.d_model, cfg.n_heads, cfg.d_head
     per_token = 2 * d * 4 * H * dh + 2 * 2 * seq * H * dh + (0 if cfg.attn_only else 2 * 2 * d * cfg.d_mlp)
@@ -189,7 +203,8 @@ def _edge_cols(graph:Graph, e:int) -> tuple:
     r = int(graph.internal_r[e - n_res])
     return r, list(range(graph.upstream(r)))
 
-def acdc(model:nn.Module, graph:Graph,
+def acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
+         graph:Graph, # the model's graph (`Graph.from_model`; qkv_edges=True for ACDC's convention)
          batches, # a batch or an iterable of batches
          metric:Callable, # metric(logits, batch) -> Tensor[batch], e.g. kl_div (with with_clean_logprobs)
          threshold:float, # tau: an edge is removed when the metric moves by less than this
@@ -277,9 +292,12 @@ def acdc(model:nn.Module, graph:Graph,
                       n_tests=n_tests, n_evals=n_evals, n_passes=n_passes, forward_equivalents=fwd, flops=flops, seconds=time.perf_counter() - t0)
 
 # %% ../nbs/06_acdc.ipynb #5bc74403
-def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
+def acdc_sweep(model:nn.Module, # a HookedTransformer or TransformerBridge
+               graph:Graph, # the model's graph
+               batches, # a `Batch` or an iterable of them (with `with_clean_logprobs` for kl_div)
+               metric:Callable, # the metric ACDC minimises (or maximises, with maximize=True)
                thresholds:Sequence[float], # one circuit per threshold
-               progress:bool=True,
+               progress:bool=True, # progress bar over the thresholds
                **kwargs, # any other `acdc` argument
               ) -> list:
     "One `ACDCResult` per threshold, sharing evaluated states between the runs"
@@ -288,10 +306,14 @@ def acdc_sweep(model:nn.Module, graph:Graph, batches, metric:Callable,
             for t in tqdm(thresholds, disable=not progress, desc='ACDC sweep')]
 
 # %% ../nbs/06_acdc.ipynb #07180d3b
-def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
+def repeated_patching(model:nn.Module, # a HookedTransformer or TransformerBridge
+                      graph:Graph, # the model's graph
+                      batches, # a `Batch` or an iterable of them
+                      metric:Callable, # metric(logits, batch) -> Tensor[batch]
                       k:int|None=None, # keep the top k edges by |exact patching score| ...
                       threshold:float|None=None, # ... or those above this
-                      ablation='corrupted', progress:bool=True,
+                      ablation='corrupted', # 'corrupted', 'mean', 'zero' or writer values
+                      progress:bool=True, # progress bar
                      ) -> tuple:
     "(exact patching scores [n_edges], circuit [n_edges] bool): repeated activation patching, pruned like EAP"
     if (k is None) == (threshold is None): raise ValueError("give exactly one of k and threshold")
@@ -299,7 +321,9 @@ def repeated_patching(model:nn.Module, graph:Graph, batches, metric:Callable,
     return scores, topk_circuit(scores, k) if k is not None else threshold_circuit(scores, threshold)
 
 # %% ../nbs/06_acdc.ipynb #639aece1
-def eap_acdc(model:nn.Module, graph:Graph, batches,
+def eap_acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
+             graph:Graph, # the model's graph
+             batches, # a `Batch` or an iterable of them (with `with_clean_logprobs` for kl_div)
              eap_metric:Callable, # the task metric for EAP's gradients
              acdc_metric:Callable, # the metric ACDC minimises (e.g. kl_div), or the task metric with maximize=True
              tau:float, # ACDC's threshold
@@ -315,8 +339,16 @@ def eap_acdc(model:nn.Module, graph:Graph, batches,
     keep = topk_circuit(scores, eap_k) if eap_k is not None else threshold_circuit(scores, eap_threshold)
     return acdc(model, graph, batches, acdc_metric, tau, keep=keep, **kwargs)
 
-def eap_acdc_grid(model:nn.Module, graph:Graph, batches, eap_metric:Callable, acdc_metric:Callable,
-                  eap_thresholds:Sequence[float], taus:Sequence[float], progress:bool=True, **kwargs) -> list:
+def eap_acdc_grid(model:nn.Module, # a HookedTransformer or TransformerBridge
+                  graph:Graph, # the model's graph
+                  batches, # a `Batch` or an iterable of them (with `with_clean_logprobs` for kl_div)
+                  eap_metric:Callable, # the task metric for EAP's gradients
+                  acdc_metric:Callable, # the metric ACDC minimises
+                  eap_thresholds:Sequence[float], # EAP cuts on |score|
+                  taus:Sequence[float], # ACDC thresholds
+                  progress:bool=True, # progress bar over the EAP thresholds
+                  **kwargs, # any other `acdc` argument
+                 ) -> list:
     "One row per (EAP threshold, tau) with the circuit and the tests it cost, beside plain ACDC at the same tau"
     from eap_nb.attribution import eap_scores
     scores = eap_scores(model, graph, batches, eap_metric, ablation=kwargs.get('ablation', 'corrupted'), progress=False)

@@ -53,9 +53,19 @@ def _load(model_name:str, task_name:str, n:int, seed:int):
     return model, t.batches[0], t.metric, SimpleNamespace(truth=t.ground_truth)
 
 # %% ../nbs/05_cli.ipynb #ae2e7764
-def discover(model:str, task:str, method:str='eap', out:str|Path='eap-nb-out', k:int|None=None,
-             threshold:float|None=None, tau:float=0.01, eap_threshold:float|None=None, prompts:int=64, seed:int=1,
-             acdc_metric:str='kl', echo=print) -> dict:
+def discover(model:str, # a name in `MODELS` (`eap-nb list` shows them)
+             task:str, # one of the model's tasks
+             method:str='eap', # 'eap', 'acdc', 'eap+acdc' or 'patching'
+             out:str|Path='eap-nb-out', # output folder
+             k:int|None=None, # edges to keep (eap, patching: default 5 %; eap+acdc: EAP's cut, default 20 %)
+             threshold:float|None=None, # keep edges with |score| above this instead (eap, patching)
+             tau:float=0.01, # ACDC's threshold (acdc, eap+acdc)
+             eap_threshold:float|None=None, # EAP's cut for eap+acdc as a threshold on |score| instead of k
+             prompts:int=64, # (clean, corrupted) prompt pairs
+             seed:int=1, # data seed
+             acdc_metric:str='kl', # the metric ACDC uses: 'kl' (ACDC's default) or 'task'
+             echo=print, # where the report lines go
+            ) -> dict:
     "Run circuit discovery, write scores, circuit JSON, HTML figure and summary to `out`; return the summary"
     from eap_nb.graph import Graph
     from eap_nb.patching import circuit_metric, patch_scores
@@ -123,14 +133,18 @@ def discover(model:str, task:str, method:str='eap', out:str|Path='eap-nb-out', k
     return summary
 
 # %% ../nbs/05_cli.ipynb #87ac9c4e
-def list_models(echo=print):
+def list_models(echo=print, # where the lines go
+               ):
     "Print the models and tasks `discover` knows, offline ones marked"
     echo("models (offline ones run here; the others need the Hugging Face model hub):")
     for name, info in MODELS.items():
         echo(f"  {name:22s} tasks: {', '.join(info['tasks']):14s} {'[offline]' if info['offline'] else '[needs pretrained weights]'}")
     echo(f"methods: {', '.join(METHODS)}")
 
-def demo(out:str|Path='eap-nb-demo', prompts:int=64, echo=print) -> list:
+def demo(out:str|Path='eap-nb-demo', # output folder (one subfolder per method)
+         prompts:int=64, # (clean, corrupted) prompt pairs
+         echo=print, # where the report lines go
+        ) -> list:
     "The full pipeline on the planted IOI-like model, offline: EAP, ACDC, EAP followed by ACDC"
     echo("eap-nb demo: circuit discovery on the planted IOI-like model (a known 8-edge circuit among 193 edges)")
     out = Path(out)
@@ -139,7 +153,8 @@ def demo(out:str|Path='eap-nb-demo', prompts:int=64, echo=print) -> list:
             discover('planted-ioi', 'ioi', 'eap+acdc', out / 'eap+acdc', k=40, tau=0.1, prompts=prompts, echo=echo)]
 
 # %% ../nbs/05_cli.ipynb #020d6739
-def main(argv:list|None=None) -> int:
+def main(argv:list|None=None, # command-line arguments (default: sys.argv[1:])
+        ) -> int:
     "Entry point of the `eap-nb` console command"
     ap = argparse.ArgumentParser(prog='eap-nb', description='Edge attribution patching and circuit discovery')
     sub = ap.add_subparsers(dest='cmd', required=True)

@@ -42,7 +42,8 @@ def roc_points(scores:Tensor, # [n_edges]; higher = more likely in the circuit
     return fpr, tpr
 
 def circuit_roc_points(circuits:Sequence[Tensor], # bool masks [n_edges], e.g. one per ACDC threshold
-                       truth:Tensor) -> tuple:
+                       truth:Tensor, # bool [n_edges]: the ground-truth circuit
+                      ) -> tuple:
     "(FPR, TPR) of each circuit against `truth`"
     t = _truth(truth)
     c = torch.stack([torch.as_tensor(m).bool().cpu() for m in circuits])
@@ -50,7 +51,9 @@ def circuit_roc_points(circuits:Sequence[Tensor], # bool masks [n_edges], e.g. o
     return (c & ~t).sum(1).double() / (~t).sum(), (c & t).sum(1).double() / t.sum()
 
 # %% ../nbs/07_evaluation.ipynb #04fae7b1
-def pareto_points(fpr, tpr) -> tuple:
+def pareto_points(fpr, # false-positive rates, any order
+                  tpr, # true-positive rates, aligned with fpr
+                 ) -> tuple:
     "The Pareto-optimal (FPR, TPR) points, with (0,0) and (1,1) added, sorted by FPR"
     pts = set(zip(map(float, fpr), map(float, tpr))) | {(0.0, 0.0), (1.0, 1.0)}
     pts = {p for p in pts if not (math.isnan(p[0]) or math.isnan(p[1]))}
@@ -71,11 +74,15 @@ def roc_auc(fpr, tpr, # ROC points in any order; the endpoints are optional
 # %% ../nbs/07_evaluation.ipynb #f658503e
 MIB_PERCENTS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
-def node_of_reader(graph:Graph) -> list:
+def node_of_reader(graph:Graph, # any graph
+                  ) -> list:
     "The node each reader belongs to: 'a{l}.h{h}' for its q/k/v inputs, 'm{l}', 'logits'"
     return [r.split('<')[0] for r in graph.readers]
 
-def node_circuit(graph:Graph, scores:Tensor, n_nodes:int) -> Tensor:
+def node_circuit(graph:Graph, # the graph the scores are on
+                 scores:Tensor, # [n_edges] edge scores
+                 n_nodes:int, # heads and MLPs to keep
+                ) -> Tensor:
     "Edges among the top `n_nodes` heads/MLPs by summed |edge score| (embeddings and logits always in): bool [n_edges]"
     s = scores.abs().float().cpu()
     M, I = graph.dense(s)
@@ -91,10 +98,16 @@ def node_circuit(graph:Graph, scores:Tensor, n_nodes:int) -> Tensor:
     return torch.cat([keep, rk[graph.internal_r]])
 
 @torch.no_grad()
-def faithfulness_curve(model:nn.Module, graph:Graph, scores:Tensor, batches, metric:Callable,
+def faithfulness_curve(model:nn.Module, # a HookedTransformer or TransformerBridge
+                       graph:Graph, # the model's graph
+                       scores:Tensor, # [n_edges] edge scores; circuits keep the top ones by |score|
+                       batches, # a `Batch` or an iterable of them
+                       metric:Callable, # metric(logits, batch) -> Tensor[batch]
                        percents:Sequence[float]=MIB_PERCENTS, # circuit sizes, % of edges (or of nodes)
                        level:str='edge', # 'edge' or 'node'
-                       ablation='corrupted', progress:bool=True) -> dict:
+                       ablation='corrupted', # 'corrupted', 'mean', 'zero' or writer values
+                       progress:bool=True, # progress bar over the sizes
+                      ) -> dict:
     "Normalised faithfulness f at each circuit size, with CPR (area under f) and CMD (area under |1 - f|)"
     from eap_nb.prune import topk_circuit
     if level not in ('edge', 'node'): raise ValueError(f"level must be 'edge' or 'node', got {level!r}")
@@ -115,7 +128,8 @@ def faithfulness_curve(model:nn.Module, graph:Graph, scores:Tensor, batches, met
 
 # %% ../nbs/07_evaluation.ipynb #79528ec9
 def faithfulness_figure(curves:dict, # name -> the dict `faithfulness_curve` returns
-                        title:str='Faithfulness of top-k circuits'):
+                        title:str='Faithfulness of top-k circuits', # figure title
+                       ):
     "Plotly figure of faithfulness against circuit size (log scale), one line per method"
     import plotly.graph_objects as go
     fig = go.Figure()
@@ -124,39 +138,64 @@ def faithfulness_figure(curves:dict, # name -> the dict `faithfulness_curve` ret
                                  name=f"{name} (CPR {c['cpr']:.2f}, CMD {c['cmd']:.2f})"))
     fig.add_hline(y=1, line_dash='dot', line_color='gray')
     fig.update_layout(title=title, xaxis_title='circuit size (% of edges)', yaxis_title='normalised faithfulness f',
-                      xaxis_type='log', template='plotly_white', width=700, height=420)
+                      xaxis_type='log', template='plotly_white', width=700, height=420 + 22 * len(curves),
+                      margin=dict(b=90 + 22 * len(curves)),  # the legend sits below the plot, which keeps its full width
+                      legend=dict(yref='container', y=0.01, yanchor='bottom', x=0, xanchor='left'))
     return fig
 
 # %% ../nbs/07_evaluation.ipynb #efb3ddaa
 def roc_figure(curves:dict, # name -> (fpr, tpr)
-               title:str='ROC against the ground-truth circuit'):
-    "Plotly figure of ROC curves (ACDC's Pareto staircase), with the ACDC-style and trapezoid AUCs in the legend"
+               title:str='ROC against the ground-truth circuit', # figure title
+               size:int=480, # side of the square plot area, px
+              ):
+    "Plotly figure of ROC curves (ACDC's lower staircase over the Pareto points), with ACDC-style and trapezoid AUCs in the legend"
     import plotly.graph_objects as go
-    fig = go.Figure()
-    for name, (fpr, tpr) in curves.items():
+    dashes = ['solid', 'dash', 'dot', 'dashdot', 'longdash', 'longdashdot']
+    symbols = ['circle', 'square', 'diamond', 'triangle-up', 'cross', 'x']
+    fig, n = go.Figure(), len(curves)
+    for k, (name, (fpr, tpr)) in enumerate(curves.items()):
         x, y = pareto_points(fpr, tpr)
-        fig.add_trace(go.Scatter(x=x, y=y, mode='lines+markers', line_shape='vh', marker_size=4,
+        x, y = np.r_[0.0, x, 1.0], np.r_[0.0, y, y[-1]]  # from (0, 0) to FPR 1: the staircase whose area `roc_auc` gives
+        wide = n - 1 - k  # earlier curves are drawn wider, underneath: curves that coincide stay visible as nested bands
+        fig.add_trace(go.Scatter(x=x, y=y, mode='lines+markers', line_shape='hv', cliponaxis=False,
+                                 line=dict(width=2 + 2.5 * wide, dash=dashes[k % len(dashes)]),
+                                 marker=dict(size=7 + 4 * wide, symbol=symbols[k % len(symbols)]),
                                  name=f"{name}: AUC {roc_auc(fpr, tpr):.3f} (trapezoid {roc_auc(fpr, tpr, 'trapezoid'):.3f})"))
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode='lines', line=dict(dash='dot', color='gray'), showlegend=False))
-    fig.update_layout(title=title, xaxis_title='false-positive rate (edges)', yaxis_title='true-positive rate (edges)',
-                      template='plotly_white', width=650, height=500, xaxis_range=[0, 1], yaxis_range=[0, 1.02])
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode='lines', line=dict(dash='dot', color='gray', width=1),
+                             showlegend=False, hoverinfo='skip'))
+    legend_h = 22 * n + 10  # the legend sits below the plot, so the plot keeps its square
+    fig.update_layout(title=title, template='plotly_white', width=size + 90, height=size + 150 + legend_h,
+                      margin=dict(l=70, r=20, t=60, b=90 + legend_h),
+                      xaxis=dict(title='false-positive rate (edges)', range=[-0.04, 1.04], constrain='domain', zeroline=False),
+                      yaxis=dict(title='true-positive rate (edges)', range=[-0.04, 1.04], scaleanchor='x', zeroline=False),
+                      legend=dict(yref='container', y=0.01, yanchor='bottom', x=0, xanchor='left'))
     return fig
 
 # %% ../nbs/07_evaluation.ipynb #b422af74
-def count_outside(scores:Tensor, mask:Tensor, lo:float, hi:float) -> int:
+def count_outside(scores:Tensor, # [n_edges]
+                  mask:Tensor, # bool [n_edges]: the edges to count among
+                  lo:float, # the interval's lower end
+                  hi:float, # the interval's upper end
+                 ) -> int:
     "Number of edges in `mask` whose score lies outside [lo, hi]"
     s = torch.as_tensor(scores).cpu()[torch.as_tensor(mask).bool().cpu()]
     return int(((s < lo) | (s > hi)).sum())
 
-def score_histogram(scores:Tensor, groups:dict, # name -> bool mask [n_edges] (e.g. in / out of the circuit, or roles)
-                    nbins:int=60, title:str='Attribution scores', log_y:bool=True):
+def score_histogram(scores:Tensor, # [n_edges]
+                    groups:dict, # name -> bool mask [n_edges] (e.g. in / out of the circuit, or roles)
+                    nbins:int=60, # bins per histogram
+                    title:str='Attribution scores', # figure title
+                    log_y:bool=True, # log-scale counts (out-of-circuit edges outnumber the rest)
+                   ):
     "Overlaid histograms of `scores` for each group of edges"
     import plotly.graph_objects as go
     s = torch.as_tensor(scores).float().cpu()
+    lo, hi = float(s.min()), float(s.max())
+    bins = dict(start=lo, end=hi + (hi - lo) / nbins / 2, size=(hi - lo) / nbins or 1.0)  # one set of bins for every group
     fig = go.Figure()
     for name, m in groups.items():
         m = torch.as_tensor(m).bool().cpu()
-        fig.add_trace(go.Histogram(x=s[m].numpy(), name=f"{name} ({int(m.sum())})", opacity=0.6, nbinsx=nbins))
+        fig.add_trace(go.Histogram(x=s[m].numpy(), name=f"{name} ({int(m.sum())})", opacity=0.6, xbins=bins))
     fig.update_layout(barmode='overlay', title=title, xaxis_title='score', yaxis_title='edges', template='plotly_white',
                       yaxis_type='log' if log_y else 'linear', width=700, height=400)
     return fig
@@ -173,8 +212,14 @@ def _node_xy(graph:Graph) -> dict:
     xy['logits'] = ((H - 1) / 2, 2 * graph.n_layers + 1)
     return xy
 
-def draw_circuit(graph:Graph, scores:Tensor, keep:Tensor|None=None, # bool [n_edges]; default: all edges
-                 title:str='Circuit', max_width:float=6.0):
+def _esc(s:str) -> str: return s.replace('<', '&lt;').replace('>', '&gt;')  # plotly reads <q> as an HTML tag
+
+def draw_circuit(graph:Graph, # the graph the scores are on
+                 scores:Tensor, # [n_edges] edge scores (colour and width)
+                 keep:Tensor|None=None, # bool [n_edges]; default: all edges
+                 title:str='Circuit', # figure title (the edge count is appended)
+                 max_width:float=6.0, # line width of the edge with the largest |score|
+                ):
     "Plotly drawing of the kept edges: colour by sign, width by |score|, dash by q/k/v input"
     import plotly.graph_objects as go
     s = torch.as_tensor(scores).float().cpu()
@@ -189,32 +234,44 @@ def draw_circuit(graph:Graph, scores:Tensor, keep:Tensor|None=None, # bool [n_ed
         (x0, y0), (x1, y1) = xy[w], xy[rnode[graph.edge_r[i]]]
         kind = r[-2] if r.endswith('>') else ''
         fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode='lines', hoverinfo='text', showlegend=False,
-                                 text=f"{graph.edges[i]}: {s[i]:.4g}",
+                                 text=f"{_esc(graph.edges[i])}: {s[i]:.4g}",
                                  line=dict(color='royalblue' if s[i] >= 0 else 'crimson',
                                            width=0.5 + max_width * abs(float(s[i])) / (top or 1),
                                            dash={'q': 'solid', 'k': 'dash', 'v': 'dot', '': 'solid'}[kind])))
     used = {graph.writers[graph.edge_w[i]] for i in keep.nonzero()[:, 0].tolist() if i < n_res} | \
            {rnode[graph.edge_r[i]] for i in keep.nonzero()[:, 0].tolist() if i < n_res}
     names = [n for n in xy if n in used]
-    fig.add_trace(go.Scatter(x=[xy[n][0] for n in names], y=[xy[n][1] for n in names], mode='markers+text', text=names,
-                             textposition='top center', marker=dict(size=9, color='black'), hoverinfo='text',
+    # nodes on top of the edges; labels beside them on a white ground, so that no edge runs over a name
+    fig.add_trace(go.Scatter(x=[xy[n][0] for n in names], y=[xy[n][1] for n in names], mode='markers', text=names,
+                             marker=dict(size=11, color='white', line=dict(color='black', width=2)), hoverinfo='text',
                              showlegend=False))
+    for n in names:
+        fig.add_annotation(x=xy[n][0], y=xy[n][1], text=n, showarrow=False, xanchor='left', xshift=8, yshift=9,
+                           bgcolor='rgba(255,255,255,0.9)', borderpad=1, font=dict(size=11, color='black'))
+    xs = [p[0] for p in xy.values()]
     fig.add_annotation(text='blue: positive score, red: negative; width grows with |score|; into q: solid, k: dashed, '
                        'v: dotted.<br>Rows from the bottom: embeddings, then each layer\'s heads (its MLP centred above them), logits on top.',
                        xref='paper', yref='paper', x=0, y=-0.12, showarrow=False, font=dict(size=11), align='left')
     fig.update_layout(title=f"{title} ({int(keep.sum())} edges)", template='plotly_white', width=800,
-                      height=260 + 60 * graph.n_layers, xaxis=dict(visible=False), yaxis=dict(visible=False),
-                      margin=dict(b=60))
+                      height=260 + 60 * graph.n_layers, margin=dict(b=60),
+                      xaxis=dict(visible=False, range=[min(xs) - 0.4, max(xs) + 0.9]),
+                      yaxis=dict(visible=False, range=[-0.5, 2 * graph.n_layers + 1.6]))
     return fig
 
-def save_html(fig, path) -> Path:
+def save_html(fig, # a plotly figure
+              path, # the .html file to write
+             ) -> Path:
     "Write `fig` as a self-contained HTML file (plotly.js inlined: it opens offline)"
     path = Path(path)
     path.write_text(fig.to_html(include_plotlyjs=True, full_html=True), encoding='utf-8')
     return path
 
 # %% ../nbs/07_evaluation.ipynb #c47052df
-def to_json(graph:Graph, scores:Tensor, keep:Tensor|None=None, path=None) -> dict:
+def to_json(graph:Graph, # the graph the scores are on
+            scores:Tensor, # [n_edges] edge scores
+            keep:Tensor|None=None, # bool [n_edges]: the circuit (default: all edges)
+            path=None, # a .json file to write, or None
+           ) -> dict:
     "The EAP-IG/MIB graph JSON of `scores` and circuit `keep` (written to `path` if given)"
     s = torch.as_tensor(scores).float().cpu()
     keep = graph.mask(keep)
@@ -227,7 +284,9 @@ def to_json(graph:Graph, scores:Tensor, keep:Tensor|None=None, path=None) -> dic
     if path is not None: Path(path).write_text(json.dumps(d))
     return d
 
-def from_json(graph:Graph, src) -> tuple:
+def from_json(graph:Graph, # the graph to read the edges onto
+              src, # a JSON file path or the loaded dict
+             ) -> tuple:
     "(scores [n_edges], keep [n_edges]) from an EAP-IG/MIB JSON file or dict, checked against `graph`"
     d = json.loads(Path(src).read_text()) if not isinstance(src, dict) else src
     edges = d.get('edges')
@@ -240,17 +299,25 @@ def from_json(graph:Graph, src) -> tuple:
     keep = torch.tensor([bool(edges[e].get('in_graph', False)) for e in graph.edges])
     return scores, keep
 
-def save_pt(graph:Graph, path, scores:Tensor, keep:Tensor|None=None):
+def save_pt(graph:Graph, # the graph the scores are on
+            path, # the .pt file to write
+            scores:Tensor, # [n_edges] edge scores
+            keep:Tensor|None=None, # bool [n_edges]: the circuit (default: all edges)
+           ):
     "Save scores and circuit with the edge names to a `.pt` file"
     torch.save(dict(edges=graph.edges, scores=torch.as_tensor(scores).cpu(), keep=graph.mask(keep)), path)
 
-def load_pt(graph:Graph, path) -> tuple:
+def load_pt(graph:Graph, # the graph the scores were made on
+            path, # a file written by `save_pt`
+           ) -> tuple:
     "(scores, keep) from `save_pt`'s file, checked against `graph`"
     d = torch.load(path, weights_only=True)
     if d['edges'] != graph.edges: raise ValueError("the saved edges do not match the graph: rebuild the graph the scores were made on")
     return d['scores'], d['keep']
 
-def acdc_edge_list(graph:Graph, keep:Tensor) -> list:
+def acdc_edge_list(graph:Graph, # the graph the circuit is on
+                   keep:Tensor, # bool [n_edges]: the circuit
+                  ) -> list:
     "The kept edges as ACDC names them: (receiver hook, receiver index, sender hook, sender index)"
     L, out = graph.n_layers, []
     def sender(w):

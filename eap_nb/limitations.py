@@ -20,10 +20,16 @@ from .patching import (_prepare, _device, _to_device, _clean_cache, _patch_pass,
 
 # %% ../nbs/09_limitations.ipynb #7f627c4d
 @torch.no_grad()
-def lambda_curves(model:nn.Module, graph:Graph, batches, metric:Callable,
+def lambda_curves(model:nn.Module, # a HookedTransformer or TransformerBridge
+                  graph:Graph, # the model's graph
+                  batches, # a `Batch` or an iterable of them
+                  metric:Callable, # metric(logits, batch) -> Tensor[batch]
                   edges, # edge names or indices
                   lambdas:Sequence[float], # interpolation points (0 = clean, 1 = ablated)
-                  ablation='corrupted', edges_per_pass:int|None=None, progress:bool=True) -> Tensor:
+                  ablation='corrupted', # the value at lambda = 1: 'corrupted', 'mean', 'zero' or writer values
+                  edges_per_pass:int|None=None, # (edge, lambda) runs batched per pass (default: ~4096 tokens a pass)
+                  progress:bool=True, # progress bar
+                 ) -> Tensor:
     "Metric change from the clean run along do(E = lam e_abl + (1 - lam) e_clean): [len(edges), len(lambdas)]"
     spec, bs, mean = _prepare(model, graph, batches, ablation)
     idx = torch.tensor([graph.index(e) if isinstance(e, str) else int(e) for e in edges], dtype=torch.long)
@@ -61,7 +67,9 @@ def lambda_curves(model:nn.Module, graph:Graph, batches, metric:Callable,
     bar.close()
     return (total / count).float()
 
-def concavity(curves:Tensor, lambdas:Sequence[float]) -> Tensor:
+def concavity(curves:Tensor, # [edges, lambdas], from `lambda_curves`
+              lambdas:Sequence[float], # the lambdas, from 0 to 1
+             ) -> Tensor:
     "How far each curve bows above its chord: mean over the interior lambdas of curve - lam * curve(1)"
     lams = torch.as_tensor(list(lambdas), dtype=curves.dtype)
     if not (lams[0] == 0 and lams[-1] == 1): raise ValueError("lambdas must run from 0 to 1")
@@ -71,7 +79,9 @@ def concavity(curves:Tensor, lambdas:Sequence[float]) -> Tensor:
     return (curves - chord)[:, inner].mean(1)
 
 # %% ../nbs/09_limitations.ipynb #ff3d55fa
-def linear_fit(x:Tensor, y:Tensor) -> dict:
+def linear_fit(x:Tensor, # [n] predictor (attribution scores)
+               y:Tensor, # [n] response (exact patching scores)
+              ) -> dict:
     "Least-squares line y = slope x + intercept, with R² (the squared correlation)"
     x, y = np.asarray(torch.as_tensor(x).double().cpu()), np.asarray(torch.as_tensor(y).double().cpu())
     if x.shape != y.shape or x.ndim != 1 or len(x) < 2: raise ValueError("x and y must be vectors of the same length >= 2")
@@ -83,32 +93,52 @@ def linear_fit(x:Tensor, y:Tensor) -> dict:
     return dict(slope=float(slope), intercept=float(y.mean() - slope * x.mean()),
                 r2=float(1 - ss_res / ss_tot) if ss_tot > 0 else float('nan'))
 
-def attribution_scatter(graph:Graph, attribution:Tensor, patching:Tensor, n_outliers:int=8,
-                        title:str='Attribution against exact activation patching'):
-    "Plotly scatter of patching against attribution per edge, the least-squares line, and the largest residuals named"
+def _esc(s:str) -> str: return s.replace('<', '&lt;').replace('>', '&gt;')  # plotly reads <q> as an HTML tag
+
+def attribution_scatter(graph:Graph, # the graph the scores are on
+                        attribution:Tensor, # [n_edges] attribution (EAP) scores
+                        patching:Tensor, # [n_edges] exact patching scores
+                        n_outliers:int=8, # edges with the largest residuals to number and list
+                        title:str='Attribution against exact activation patching', # figure title
+                       ):
+    "Plotly scatter of patching against attribution per edge, the least-squares line, and the largest residuals numbered"
     import plotly.graph_objects as go
     fit = linear_fit(attribution, patching)
     x, y = attribution.double().cpu(), patching.double().cpu()
     resid = (y - (fit['slope'] * x + fit['intercept'])).abs()
-    out = resid.argsort(descending=True)[:n_outliers]
+    out = resid.argsort(descending=True)[:n_outliers].tolist()
     emb = torch.tensor([graph.edges[i].split('->')[0] in ('input', 'tok', 'pos') for i in range(graph.n_edges)])
+    hover = 'attribution %{x:.4g}<br>patching %{y:.4g}<extra>%{customdata}</extra>'
     fig = go.Figure()
     for name, m in [('edges from the embeddings', emb), ('other edges', ~emb)]:
         fig.add_trace(go.Scatter(x=x[m], y=y[m], mode='markers', name=name, marker_size=5, opacity=0.7,
-                                 text=[graph.edges[i] for i in m.nonzero()[:, 0].tolist()], hoverinfo='text+x+y'))
+                                 customdata=[_esc(graph.edges[i]) for i in m.nonzero()[:, 0].tolist()], hovertemplate=hover))
     xs = np.linspace(float(x.min()), float(x.max()), 2)
     fig.add_trace(go.Scatter(x=xs, y=fit['slope'] * xs + fit['intercept'], mode='lines', name=f"fit: slope {fit['slope']:.3f}, R² {fit['r2']:.3f}"))
     fig.add_trace(go.Scatter(x=xs, y=xs, mode='lines', line=dict(dash='dot', color='gray'), name='y = x'))
-    fig.add_trace(go.Scatter(x=x[out], y=y[out], mode='markers+text', text=[graph.edges[i] for i in out.tolist()],
-                             textposition='top center', marker=dict(size=9, symbol='circle-open', color='black'),
-                             name='largest residuals'))
+    # the largest residuals: numbers on the plot (short, so they do not collide), names in a list beside it
+    pos = ['top right', 'bottom right', 'top left', 'bottom left']
+    fig.add_trace(go.Scatter(x=x[out], y=y[out], mode='markers+text', text=[str(j + 1) for j in range(len(out))],
+                             textposition=[pos[j % len(pos)] for j in range(len(out))], cliponaxis=False,
+                             textfont=dict(size=12, color='black'), customdata=[_esc(graph.edges[i]) for i in out],
+                             hovertemplate=hover, marker=dict(size=10, symbol='circle-open', color='black'),
+                             name='largest residuals (numbered)'))
+    fig.add_annotation(text='<b>largest residuals</b><br>' + '<br>'.join(f"{j + 1}. {_esc(graph.edges[i])}" for j, i in enumerate(out)),
+                       xref='paper', yref='paper', x=1.03, y=1, xanchor='left', yanchor='top', showarrow=False,
+                       align='left', font=dict(size=11))
     fig.update_layout(title=title, xaxis_title='attribution score (EAP)', yaxis_title='exact patching score',
-                      template='plotly_white', width=750, height=520)
+                      template='plotly_white', width=900, height=600, margin=dict(r=200, b=120),
+                      legend=dict(orientation='h', yref='container', y=0.01, yanchor='bottom', x=0, xanchor='left'))
     return fig
 
 # %% ../nbs/09_limitations.ipynb #e47baaf1
-def embedding_comparison(graph:Graph, attribution:Tensor, patching:Tensor, concave:Tensor|None=None,
-                         edges:Sequence[int]|None=None, min_patch:float=1e-6) -> dict:
+def embedding_comparison(graph:Graph, # the graph the scores are on
+                         attribution:Tensor, # [n_edges] attribution scores
+                         patching:Tensor, # [n_edges] exact patching scores
+                         concave:Tensor|None=None, # [n_edges] from `concavity`, if computed
+                         edges:Sequence[int]|None=None, # edge indices to compare (default: all)
+                         min_patch:float=1e-6, # leave edges with |patching| below this out of the ratio
+                        ) -> dict:
     "Per group (edges leaving the embeddings, other edges): count, median |attribution / patching|, median concavity"
     idx = torch.arange(graph.n_edges) if edges is None else torch.as_tensor(list(edges))
     emb = torch.tensor([graph.edges[i].split('->')[0] in ('input', 'tok', 'pos') for i in idx.tolist()])
@@ -123,7 +153,12 @@ def embedding_comparison(graph:Graph, attribution:Tensor, patching:Tensor, conca
     return res
 
 # %% ../nbs/09_limitations.ipynb #99498f9a
-def embedding_figure(graph:Graph, attribution:Tensor, patching:Tensor, concave:Tensor, title:str='Embedding edges against the rest'):
+def embedding_figure(graph:Graph, # the graph the scores are on
+                     attribution:Tensor, # [n_edges] attribution scores
+                     patching:Tensor, # [n_edges] exact patching scores
+                     concave:Tensor, # [n_edges] from `concavity`
+                     title:str='Embedding edges against the rest', # figure title
+                    ):
     "Box plots of |attribution - patching| and concavity for edges leaving the embeddings and for the others"
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -132,12 +167,19 @@ def embedding_figure(graph:Graph, attribution:Tensor, patching:Tensor, concave:T
     for name, m, c in [('embedding edges', emb, 'crimson'), ('other edges', ~emb, 'royalblue')]:
         fig.add_trace(go.Box(y=(attribution - patching)[m].abs().tolist(), name=name, marker_color=c, showlegend=False), 1, 1)
         fig.add_trace(go.Box(y=concave[m].tolist(), name=name, marker_color=c, showlegend=False), 1, 2)
+    fig.update_yaxes(title_text='|attribution - patching|', row=1, col=1)
+    fig.update_yaxes(title_text='mean of curve - chord over interior λ', row=1, col=2)
     fig.update_layout(title=title, template='plotly_white', width=800, height=420)
     return fig
 
 # %% ../nbs/09_limitations.ipynb #6c1dd325
-def lambda_figure(graph:Graph, curves:Tensor, lambdas:Sequence[float], attribution:Tensor, edges:Sequence[str],
-                  title:str='Lambda-curves'):
+def lambda_figure(graph:Graph, # the graph the curves are on
+                  curves:Tensor, # [n_edges, lambdas] from `lambda_curves` over all edges
+                  lambdas:Sequence[float], # the lambdas
+                  attribution:Tensor, # [n_edges] attribution scores (the slopes at lambda = 0)
+                  edges:Sequence[str], # names of the edges to draw
+                  title:str='Lambda-curves', # figure title
+                 ):
     "Plotly figure: metric change along lambda for `edges`, with the linear approximation lambda x attribution dashed"
     import plotly.graph_objects as go
     import plotly.colors as pc
@@ -153,7 +195,10 @@ def lambda_figure(graph:Graph, curves:Tensor, lambdas:Sequence[float], attributi
     return fig
 
 # %% ../nbs/09_limitations.ipynb #8f8584d7
-def youden(rows:list, truth:Tensor, eap_scores_:Tensor|None=None) -> list:
+def youden(rows:list, # from `eap_acdc_grid`
+           truth:Tensor, # bool [n_edges]: the ground-truth circuit
+           eap_scores_:Tensor|None=None, # [n_edges] EAP scores, to add J of EAP alone
+          ) -> list:
     "Per EAP threshold: J of EAP + ACDC (best over tau) and of EAP alone, from `eap_acdc_grid` rows"
     from eap_nb.evaluation import circuit_roc_points
     from eap_nb.prune import threshold_circuit
@@ -170,7 +215,9 @@ def youden(rows:list, truth:Tensor, eap_scores_:Tensor|None=None) -> list:
     return list(out.values())
 
 # %% ../nbs/09_limitations.ipynb #14a5ac1e
-def youden_figure(rows:list, title:str="EAP followed by ACDC: Youden's J"):
+def youden_figure(rows:list, # from `youden`
+                  title:str="EAP followed by ACDC: Youden's J", # figure title
+                 ):
     "Plotly figure of J against the EAP threshold, for EAP + ACDC (best tau) and for EAP alone, from `youden` rows"
     import plotly.graph_objects as go
     x = [r['eap_threshold'] for r in rows]

@@ -79,10 +79,14 @@ def word_tokenizer(d_vocab:int, # vocabulary size, including the end-of-text tok
     return AutoTokenizer.from_pretrained(d)
 
 # %% ../nbs/00_models.ipynb #e1c3b2dc
-def random_bridge(n_layers:int=2, n_heads:int=4, d_model:int=64, d_vocab:int=100, n_ctx:int=64,
+def random_bridge(n_layers:int=2, # transformer blocks
+                  n_heads:int=4, # attention heads per block
+                  d_model:int=64, # residual stream width
+                  d_vocab:int=100, # vocabulary size (the default tokenizer's too)
+                  n_ctx:int=64, # context length
                   seed:int=0, # initialisation seed
                   tokenizer=None, # a Hugging Face tokenizer (default: `word_tokenizer(d_vocab)`)
-                  dtype:torch.dtype=torch.float32,
+                  dtype:torch.dtype=torch.float32, # parameter dtype
                  ) -> nn.Module:
     "A `TransformerBridge` over a randomly initialised Hugging Face GPT-2, built offline"
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -100,9 +104,9 @@ def random_bridge(n_layers:int=2, n_heads:int=4, d_model:int=64, d_vocab:int=100
 class ModelSpec:
     "The structure of a model as eap_nb sees it, and the hook names of its writers and readers"
     backend:str # 'hooked' or 'bridge'
-    n_layers:int
-    n_heads:int
-    d_model:int
+    n_layers:int # transformer blocks
+    n_heads:int # attention heads per block
+    d_model:int # residual stream width
     has_mlp:bool # blocks have MLPs
     parallel:bool # attention and MLP read the same residual stream
     shortformer:bool # positions are added to q/k inputs only, not to the residual stream
@@ -121,11 +125,13 @@ class ModelSpec:
     pos: str = 'hook_pos_embed'
 
 # %% ../nbs/00_models.ipynb #18cdc036
-def is_bridge(model:nn.Module) -> bool:
+def is_bridge(model:nn.Module, # any model
+             ) -> bool:
     "True for a TransformerLens `TransformerBridge`"
     return type(model).__name__ == 'TransformerBridge'
 
-def model_spec(model:nn.Module) -> ModelSpec:
+def model_spec(model:nn.Module, # a HookedTransformer or TransformerBridge
+              ) -> ModelSpec:
     "The `ModelSpec` of a `HookedTransformer` or `TransformerBridge`"
     cfg = getattr(model, 'cfg', None)
     if cfg is None or not hasattr(model, 'hook_dict'):
@@ -140,7 +146,10 @@ def model_spec(model:nn.Module) -> ModelSpec:
 # %% ../nbs/00_models.ipynb #e9de5ecd
 class model_flags:
     "Context manager: set `use_split_qkv_input` and `use_hook_mlp_in` on a model, restore them on exit"
-    def __init__(self, model:nn.Module, split_qkv:bool, mlp_in:bool):
+    def __init__(self, model:nn.Module, # a HookedTransformer or TransformerBridge
+                 split_qkv:bool, # per-head q/k/v input hooks (`use_split_qkv_input`)
+                 mlp_in:bool, # the MLP input hook (`use_hook_mlp_in`; ignored for attention-only models)
+                ):
         self.model, self.want = model, dict(use_split_qkv_input=split_qkv)
         if not getattr(model.cfg, 'attn_only', False): self.want['use_hook_mlp_in'] = mlp_in
     def _set(self, flags):

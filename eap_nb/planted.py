@@ -19,7 +19,8 @@ from .graph import Graph
 from .patching import Batch
 
 # %% ../nbs/08_planted.ipynb #d87db79a
-def layout(**sizes) -> tuple:
+def layout(**sizes, # name=width of each subspace, in order
+          ) -> tuple:
     "Named consecutive slices of the residual stream: ({name: slice}, d_model)"
     out, i = {}, 0
     for k, n in sizes.items(): out[k] = slice(i, i + n); i += n
@@ -28,15 +29,16 @@ def layout(**sizes) -> tuple:
 @dataclass
 class PlantedTask:
     "A model with a planted circuit, its task and ground truth"
-    name:str
-    model:HookedTransformer
+    name:str # the task: 'induction', 'ioi' or 'greater-than'
+    model:HookedTransformer # the planted model
     ground_truth:list # circuit edges the corruption exercises (EAP-IG names)
     invariant:list # circuit edges whose clean and corrupted values coincide
     make_batch:Callable # make_batch(n, seed) -> Batch
     metric:Callable # metric(logits, batch) -> Tensor[batch]
     correct:Callable # correct(logits, batch) -> bool Tensor[batch]: the model solves the prompt
-    description:str=''
-    def truth(self, graph:Graph) -> Tensor:
+    description:str='' # the task in words
+    def truth(self, graph:Graph, # the model's graph, either convention
+             ) -> Tensor:
         "The ground truth as a mask on `graph` (ACDC convention: plus the internal edge of every q/k/v input used)"
         keep = graph.mask(self.ground_truth).clone()
         if graph.qkv_edges:
@@ -69,8 +71,15 @@ def _set_head(sd:dict, l:int, h:int, **mats):
     for w, M in mats.items(): sd[f'blocks.{l}.attn.W_{w}'][h] = M
 
 # %% ../nbs/08_planted.ipynb #eb3a2513
-def planted_induction(V:int=16, half:int=7, H:int=4, junk:int=16, d_head:int=20, seed:int=0,
-                      junk_scale:float=1.0, junk_unembed:float=1.0) -> PlantedTask:
+def planted_induction(V:int=16, # vocabulary size
+                      half:int=7, # length of the run that is repeated
+                      H:int=4, # heads per layer (head 0 is the circuit's, the others random)
+                      junk:int=16, # width of the junk subspace the random components write to
+                      d_head:int=20, # head width
+                      seed:int=0, # seed of the random components
+                      junk_scale:float=1.0, # output scale of the random components
+                      junk_unembed:float=1.0, # how strongly the unembedding reads the junk subspace
+                     ) -> PlantedTask:
     "A 2-layer attention-only model with a previous-token head feeding an induction head through its key"
     n_ctx = 2 * half
     S, d = layout(tok=V, pos=n_ctx, prev=V, out=V, junk=junk)
@@ -112,8 +121,15 @@ def planted_induction(V:int=16, half:int=7, H:int=4, junk:int=16, d_head:int=20,
                        'predict the token that followed the earlier occurrence of the current token')
 
 # %% ../nbs/08_planted.ipynb #1292edcb
-def planted_ioi(N:int=10, F:int=4, H:int=4, junk:int=16, d_head:int=20, seed:int=0,
-                junk_scale:float=1.0, junk_unembed:float=0.2) -> PlantedTask:
+def planted_ioi(N:int=10, # names
+                F:int=4, # filler tokens
+                H:int=4, # heads per layer (head 0 is the circuit's, the others random)
+                junk:int=16, # width of the junk subspace the random components write to
+                d_head:int=20, # head width
+                seed:int=0, # seed of the random components
+                junk_scale:float=1.0, # output scale of the random components
+                junk_unembed:float=0.2, # how strongly the unembedding reads the junk subspace
+               ) -> PlantedTask:
     "A 3-layer attention-only model: duplicate-token head -> S-inhibition head -> name mover"
     P, BOS, END, V = 8, N + F, N + F + 1, N + F + 2
     S, d = layout(tok=V, pos=P, const=1, isname=1, isbos=1, dup=1, inhib=N, out=N, junk=junk)
@@ -171,8 +187,17 @@ def planted_ioi(N:int=10, F:int=4, H:int=4, junk:int=16, d_head:int=20, seed:int
                        make_batch, metric, correct, 'predict the name that appears once')
 
 # %% ../nbs/08_planted.ipynb #3929f352
-def planted_greater_than(NN:int=20, FF:int=6, H:int=4, junk:int=16, d_head:int=20, d_mlp:int=64, seed:int=0,
-                         junk_scale:float=1.0, junk_unembed:float=0.2, c:float=6.0) -> PlantedTask:
+def planted_greater_than(NN:int=20, # number tokens
+                         FF:int=6, # filler tokens
+                         H:int=4, # heads per layer (head 0 of layer 0 is the circuit's, the others random)
+                         junk:int=16, # width of the junk subspace the random components write to
+                         d_head:int=20, # head width
+                         d_mlp:int=64, # MLP width (neurons 0..NN-1 of m0 are the circuit's)
+                         seed:int=0, # seed of the random components
+                         junk_scale:float=1.0, # output scale of the random components
+                         junk_unembed:float=0.2, # how strongly the unembedding reads the junk subspace
+                         c:float=6.0, # logit the comparison neurons add (or take away) per answer
+                        ) -> PlantedTask:
     "A 2-layer model whose layer-0 MLP compares the number a head copied against every possible answer"
     PP, END, VV = 6, NN + FF, NN + FF + 1
     S, d = layout(tok=VV, pos=PP, const=1, isnum=1, val=NN, out=NN, junk=junk)
@@ -216,7 +241,9 @@ PLANTED = {'induction': planted_induction, 'ioi': planted_ioi, 'greater-than': p
 
 # %% ../nbs/08_planted.ipynb #ce4ed569
 @torch.no_grad()
-def check_planted(task:PlantedTask, n:int=64, seed:int=1,
+def check_planted(task:PlantedTask, # a planted model with its task
+                  n:int=64, # fresh prompts
+                  seed:int=1, # their seed
                   taus:tuple=(1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0), # ACDC thresholds for the ROC
                  ) -> dict:
     "Accuracy, faithfulness, knock-out, non-circuit effect and ROC curves/AUCs of a planted model"
@@ -247,7 +274,9 @@ def check_planted(task:PlantedTask, n:int=64, seed:int=1,
                 eap=eap, exact=exact, curves=curves, auc={k: roc_auc(*v) for k, v in curves.items()},
                 acdc_kept={'KL': [int(r.keep.sum()) for r in kl], 'task metric': [int(r.keep.sum()) for r in tm]})
 
-def report(task:PlantedTask, r:dict) -> str:
+def report(task:PlantedTask, # the planted task
+           r:dict, # what `check_planted` returned for it
+          ) -> str:
     "A few lines summarising `check_planted`'s result"
     g = r['graph']
     lines = [f"{task.name}: {task.description}; {g}",

@@ -35,7 +35,7 @@ def topk_circuit(scores:Tensor, # [n_edges]
 
 def threshold_circuit(scores:Tensor, # [n_edges]
                       tau:float, # keep edges whose (absolute) score exceeds tau
-                      absolute:bool=True,
+                      absolute:bool=True, # threshold |score| (the paper) or the signed score
                      ) -> Tensor:
     "Bool mask [n_edges] of the edges scoring above `tau`"
     s = _check_scores(scores).cpu()
@@ -43,13 +43,15 @@ def threshold_circuit(scores:Tensor, # [n_edges]
 
 # %% ../nbs/04_prune.ipynb #c41ae1ea
 @torch.no_grad()
-def prune_curve(model:nn.Module, graph:Graph,
+def prune_curve(model:nn.Module, # a HookedTransformer or TransformerBridge
+                graph:Graph, # the model's graph (`Graph.from_model`)
                 scores:Tensor, # [n_edges], e.g. from eap_scores
-                batches, metric:Callable,
+                batches, # a `Batch` or an iterable of them
+                metric:Callable, # metric(logits, batch) -> Tensor[batch]
                 ks:Sequence[int], # circuit sizes
-                ablation='corrupted',
-                absolute:bool=True,
-                progress:bool=True,
+                ablation='corrupted', # how removed edges are ablated: 'corrupted', 'mean', 'zero' or writer values
+                absolute:bool=True, # rank by |score| (the paper) or by the signed score
+                progress:bool=True, # progress bar over the ks
                ) -> dict:
     "Mean metric and faithfulness of the top-k circuit for each k: {'k', 'metric', 'faithfulness', 'full', 'empty'}"
     bs = as_batches(batches)

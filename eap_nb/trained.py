@@ -54,7 +54,8 @@ class TrainedTask:
     model:HookedTransformer|None=None
     @property
     def d_vocab(self) -> int: return len(self.gpt2_ids)
-    def to_gpt2(self, tokens:Tensor) -> Tensor:
+    def to_gpt2(self, tokens:Tensor, # compact token ids, any shape
+               ) -> Tensor:
         "Compact ids -> GPT-2 ids"
         return torch.tensor(self.gpt2_ids)[tokens]
 
@@ -148,7 +149,11 @@ SPECS = {  # the shipped models
     'docstring': dict(n_layers=3, n_heads=4, d_model=64, d_head=16, attn_only=True),
 }
 
-def make_config(task:TrainedTask, spec:dict, n_ctx:int=48, seed:int=0) -> HookedTransformerConfig:
+def make_config(task:TrainedTask, # the task (it sets the vocabulary size)
+                spec:dict, # layers, heads and widths, as in `SPECS`
+                n_ctx:int=48, # context length
+                seed:int=0, # initialisation seed
+               ) -> HookedTransformerConfig:
     "The HookedTransformerConfig of a trained model"
     return HookedTransformerConfig(d_vocab=task.d_vocab, n_ctx=n_ctx, act_fn='gelu_new', normalization_type='LN',
                                    seed=seed, **spec)
@@ -158,8 +163,14 @@ def _new_model(cfg:HookedTransformerConfig) -> HookedTransformer:
         warnings.filterwarnings('ignore', category=DeprecationWarning)
         return HookedTransformer(cfg, move_to_device=False)
 
-def train(task:TrainedTask, spec:dict, steps:int=3000, batch_size:int=128, lr:float=3e-3, seed:int=0,
-          progress:bool=True) -> tuple:
+def train(task:TrainedTask, # the task to train on
+          spec:dict, # layers, heads and widths, as in `SPECS`
+          steps:int=3000, # optimiser steps, a fresh batch each
+          batch_size:int=128, # prompts per step
+          lr:float=3e-3, # peak learning rate (one-cycle schedule)
+          seed:int=0, # initialisation and data seed
+          progress:bool=True, # progress bar
+         ) -> tuple:
     "Train a model on `task`; returns (model, log of (step, loss, train accuracy))"
     from tqdm.auto import tqdm
     torch.manual_seed(seed)
@@ -182,7 +193,10 @@ def train(task:TrainedTask, spec:dict, steps:int=3000, batch_size:int=128, lr:fl
 # %% ../nbs/10_trained.ipynb #b7841f00
 WEIGHTS = Path(__file__).parent / 'weights' if '__file__' in globals() else Path('../eap_nb/weights')
 
-def save_trained(task:TrainedTask, model:HookedTransformer, path:Path|None=None) -> Path:
+def save_trained(task:TrainedTask, # the task the model was trained on
+                 model:HookedTransformer, # the trained model
+                 path:Path|None=None, # the file (default: the package's `weights/{task.name}.safetensors`)
+                ) -> Path:
     "Save a trained model's weights, config and vocabulary to a safetensors file"
     from safetensors.torch import save_file
     path = Path(path or WEIGHTS / f'{task.name}.safetensors')
@@ -193,7 +207,9 @@ def save_trained(task:TrainedTask, model:HookedTransformer, path:Path|None=None)
     save_file(sd, str(path), metadata=dict(config=json.dumps(cfg), gpt2_ids=json.dumps(task.gpt2_ids), task=task.name))
     return path
 
-def load_trained(name:str, path:Path|None=None) -> TrainedTask:
+def load_trained(name:str, # 'ioi', 'greater-than' or 'docstring'
+                 path:Path|None=None, # the file (default: the package's shipped weights)
+                ) -> TrainedTask:
     "The trained model for task `name` ('ioi', 'greater-than', 'docstring'), loaded offline, with its task"
     from safetensors import safe_open
     if name not in TASKS: raise ValueError(f"no trained model {name!r}: choose one of {sorted(TASKS)}")
