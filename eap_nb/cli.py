@@ -43,13 +43,12 @@ def _load(model_name:str, task_name:str, n:int, seed:int):
         from eap_nb.trained import load_trained
         task = load_trained(task_name)
         return task.model, task.make_batch(n, seed), task.metric, None
-    if model_name != 'gpt2':
-        raise CLIError(f"task {task_name!r} on {model_name} is not implemented yet (eap_nb.tasks has IOI and Greater-Than)")
     from eap_nb.models import load_model, ModelUnavailable
-    from eap_nb.tasks import ioi, greater_than
+    from eap_nb.tasks import ioi, greater_than, docstring
     try: model = load_model(model_name)
     except ModelUnavailable as e: raise CLIError(str(e)) from None
-    t = ioi(model.tokenizer, n=n, seed=seed) if task_name == 'ioi' else greater_than(model.tokenizer, n=n)
+    make = {'ioi': ioi, 'greater-than': greater_than, 'docstring': docstring}[task_name]
+    t = make(model.tokenizer, n=n)  # ACDC's validation prompts: its datasets are fixed, so `seed` does not apply
     return model, t.batches[0], t.metric, SimpleNamespace(truth=t.ground_truth)
 
 # %% ../nbs/05_cli.ipynb #ae2e7764
