@@ -38,7 +38,8 @@ def test_discover_outputs_load_back(tmp_path):
     scores, keep = from_json(g, out / 'circuit.json')
     assert int(keep.sum()) == 3 and set(g.edges[i] for i in keep.nonzero()[:, 0].tolist()) == {'input->a0.h0<v>', 'a0.h0->m0', 'm0->logits'}
     html = (out / 'circuit.html').read_text()
-    assert 'Plotly.newPlot' in html and 'a0.h0-\\u003em0' in html and '<script src="http' not in html  # self-contained
+    edge_named = any(f in html for f in ('a0.h0-&gt;m0', 'a0.h0-\\u0026gt;m0', 'a0.h0-\\u003em0'))  # hover text, HTML-escaped
+    assert 'Plotly.newPlot' in html and edge_named and '<script src="http' not in html  # self-contained
 
 def test_list():
     r = run('list')
