@@ -208,6 +208,9 @@ def patched_logits(model:nn.Module, graph:Graph, batch, A:Tensor, e_abl:Tensor) 
 def _prepare(model, graph, batches, ablation):
     "Checked batches, the model's spec, and the dataset mean when the ablation needs it"
     spec = graph.check_model(model)
+    devs = sorted({str(p.device) for p in model.parameters()})
+    if len(devs) > 1: raise ValueError(f"the model's parameters are on {len(devs)} devices ({', '.join(devs)}): the engines run a "
+                                       "model on one device; to use several, run one process per device with torchrun (data parallel)")
     bs = as_batches(batches)
     if not isinstance(ablation, Tensor) and ablation not in ABLATIONS:
         raise ValueError(f"unknown ablation {ablation!r}: use one of {ABLATIONS} or a tensor")
