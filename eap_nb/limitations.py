@@ -127,7 +127,7 @@ def attribution_scatter(graph:Graph, # the graph the scores are on
                        xref='paper', yref='paper', x=1.03, y=1, xanchor='left', yanchor='top', showarrow=False,
                        align='left', font=dict(size=11))
     fig.update_layout(title=title, xaxis_title='attribution score (EAP)', yaxis_title='exact patching score',
-                      template='plotly_white', width=900, height=600, margin=dict(r=200, b=120),
+                      template='plotly_white', width=840, height=600, margin=dict(r=200, b=120),
                       legend=dict(orientation='h', yref='container', y=0.01, yanchor='bottom', x=0, xanchor='left'))
     return fig
 
