@@ -80,7 +80,8 @@ def _split_batch(batch, size:int) -> list:
     n = len(batch.clean)
     if size >= n: return [batch]
     cut = lambda v, i: v[i:i + size] if isinstance(v, Tensor) and v.ndim > 0 and len(v) == n else v
-    return [SimpleNamespace(**{k: cut(v, i) for k, v in vars(batch).items()}) for i in range(0, n, size)]
+    make = Batch if isinstance(batch, Batch) else SimpleNamespace  # a Batch stays a Batch
+    return [make(**{k: cut(v, i) for k, v in vars(batch).items()}) for i in range(0, n, size)]
 
 # %% ../nbs/02_patching.ipynb #34f21a7a
 def head_out_weight(model:nn.Module, l:int) -> Tensor:

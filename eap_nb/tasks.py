@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 from .graph import Graph
-from .patching import Batch, last_only
+from .patching import Batch, last_only, _split_batch
 
 # %% ../nbs/11_tasks.ipynb #1cfd2bc2
 GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
@@ -64,11 +64,9 @@ def _split(n:int, split:str) -> slice:
 
 def _batches(batch_size:int|None, **fields) -> list:
     "Batches of `batch_size` examples (one batch if None) from equally long tensors; tensors of other lengths are shared"
-    n = len(fields['clean'])
-    bs = batch_size or n
-    if bs < 1: raise ValueError(f"batch_size must be positive, got {bs}")
-    cut = lambda v, i: v[i:i + bs] if isinstance(v, Tensor) and len(v) == n else v
-    return [Batch(**{k: cut(v, i) for k, v in fields.items()}) for i in range(0, n, bs)]
+    if batch_size is not None and batch_size < 1: raise ValueError(f"batch_size must be positive, got {batch_size}")
+    b = Batch(**fields)
+    return _split_batch(b, batch_size or len(b))
 
 # %% ../nbs/11_tasks.ipynb #d97a853e
 def _with_internal(graph:Graph, keep:Tensor) -> Tensor:
