@@ -9,7 +9,7 @@ __all__ = ['with_clean_logprobs', 'kl_div', 'acdc_order', 'receiver_alive', 'for
            'repeated_patching', 'eap_acdc', 'eap_acdc_grid']
 
 # %% ../nbs/06_acdc.ipynb #34e1ae37
-import time
+import math, time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 import torch
@@ -20,7 +20,7 @@ from .graph import Graph
 from .patching import (Batch, as_batches, run_metric, writer_hooks, ablation_values, ablation_matrix, _prepare,
                              _device, _to_device, _fwd_kwargs, circuit_metric, patch_scores, unembed, last_only, is_last_only,
                              _reader_hooks)
-from .prune import topk_circuit, threshold_circuit
+from .prune import topk_circuit, threshold_circuit, _check_k, _check_threshold
 
 # %% ../nbs/06_acdc.ipynb #4f3e550c
 def _last(logits:Tensor, batch) -> Tensor:
@@ -58,12 +58,16 @@ def acdc_order(graph:Graph, # any graph, with or without ACDC's q/k/v edges
               ) -> list:
     "Receivers in ACDC's order: (name, [edge indices in test order], gate writer or None, gating internal edge or None)"
     n_res, H = graph.n_residual_edges, graph.n_heads
-    into = [[] for _ in range(graph.n_readers)]
+    into = [[] for _ in range(graph.n_readers)]  # each reader's edges, in writer order
     for i, r in enumerate(graph.edge_r.tolist()): into[r].append(i)
+    n_emb = 2 if graph.split_embeddings else 1
+    def senders(r):  # the nearest writer first; the embeddings last, in their own order (tok before pos)
+        es = into[r]
+        return es[n_emb:][::-1] + es[:n_emb]
     internal = {r: n_res + j for j, r in enumerate(graph.internal_r.tolist())}
-    order = [('logits', into[-1][::-1], None, None)]
+    order = [('logits', senders(-1), None, None)]
     for l in reversed(range(graph.n_layers)):
-        if graph.has_mlp: order.append((f'm{l}', into[graph.mlp_reader(l)][::-1], graph.mlp_writer(l), None))
+        if graph.has_mlp: order.append((f'm{l}', senders(graph.mlp_reader(l)), graph.mlp_writer(l), None))
         heads = graph.head_writers(l)
         if graph.qkv_edges:
             for x in 'vkq':
@@ -73,7 +77,7 @@ def acdc_order(graph:Graph, # any graph, with or without ACDC's q/k/v edges
         for x in 'vkq':
             for h in reversed(range(H)):
                 r = graph.qkv_readers(l, x).start + h
-                order.append((graph.readers[r], into[r][::-1], heads.start + h, internal.get(r)))
+                order.append((graph.readers[r], senders(r), heads.start + h, internal.get(r)))
     return order
 
 def receiver_alive(graph:Graph,
@@ -104,6 +108,7 @@ def forward_flops(cfg, # a HookedTransformerConfig
 class ACDCResult:
     "What one ACDC run returns"
     keep:Tensor # bool [n_edges]: the circuit
+    effects:Tensor # float64 [n_edges]: new - current of the minimised metric when the edge was tested (NaN: never tested)
     threshold:float
     metric:float # the final (minimised) metric
     metric_start:float # the metric before any test
@@ -134,7 +139,7 @@ class _Base:
         if spec.shortformer: hooks.append((spec.pos, lambda x, hook: pos.__setitem__('pos', x)))
         hooks += _reader_hooks(graph, spec, A, ablate, final=True)
         with model_flags(model, split_qkv=True, mlp_in=True):
-            self.logits = model.run_with_hooks(b.clean, fwd_hooks=hooks, **_fwd_kwargs(b, b.clean))
+            self.logits = model.run_with_hooks(b.clean, fwd_hooks=hooks, **_fwd_kwargs(b, b.clean, model))
         self.D, self.resid, self.pos, self.e_abl, self.batch = D, resid, pos.get('pos'), e_abl, b
 
 def _corr_shared(graph, A, D, cols):
@@ -177,7 +182,7 @@ def _test_pass(model, graph, spec, base:_Base, l:int, A:Tensor, cols:list, Ak:Te
             out[:, :, :, c_idx - cs.start] -= v
         return out.flatten(0, 1)
     rep = lambda t: None if t is None else t.repeat(n, *([1] * (t.ndim - 1)))
-    kw = {k: rep(v) for k, v in _fwd_kwargs(b, b.clean).items()}
+    kw = {k: rep(v) for k, v in _fwd_kwargs(b, b.clean, model).items()}
     hooks = writer_hooks(model, graph, spec, put) + _reader_hooks(graph, spec, Ash, ablate, range(start, L), cols, final=True)
     if spec.backend == 'hooked':
         if l == L: x = ablate(rep(base.resid[L])[:, :, None], slice(graph.n_readers - 1, graph.n_readers))[:, :, 0]  # unembedding only
@@ -207,7 +212,7 @@ def acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
          graph:Graph, # the model's graph (`Graph.from_model`; qkv_edges=True for ACDC's convention)
          batches, # a batch or an iterable of batches
          metric:Callable, # metric(logits, batch) -> Tensor[batch], e.g. kl_div (with with_clean_logprobs)
-         threshold:float, # tau: an edge is removed when the metric moves by less than this
+         threshold:float, # tau: an edge is removed when the metric moves by less than this (not NaN)
          ablation='corrupted', # 'corrupted', 'mean', 'zero' or a tensor of writer values
          maximize:bool=False, # the metric is one to maximise (a logit difference): ACDC minimises its negation
          abs_value:bool=False, # remove when |new - current| < tau instead of new - current < tau
@@ -218,6 +223,7 @@ def acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
         ) -> ACDCResult:
     "ACDC: visit receivers from the logits back, remove each edge whose ablation moves the metric by less than tau"
     t0 = time.perf_counter()
+    threshold = _check_threshold(threshold)
     spec, bs, mean = _prepare(model, graph, batches, ablation)
     dev = _device(model)
     bs = [_to_device(b, dev) for b in bs]
@@ -230,6 +236,7 @@ def acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
     with torch.no_grad():
         bases = [_Base(model, graph, spec, b, A, ablation_values(model, graph, b, ablation, mean)) for b in bs]
         cur = sum(run_metric(f, bb.logits, bb.batch).double().sum() for bb in bases).item() / n_ex
+    effects = torch.full((graph.n_edges,), math.nan, dtype=torch.float64)  # [n_edges]: new - cur of each tested edge
     n_tests = 0
     flops = sum(2 * forward_flops(model.cfg, *b.clean.shape, graph.n_layers, b.clean.numel()) for b in bs)  # base + corrupted runs
     start, traj, n_evals, n_passes, fwd, guess_removed = cur, [], 0, 0, 0.0, True
@@ -277,6 +284,7 @@ def acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
                     flops += len(todo) * forward_flops(model.cfg, nb, sq, run, up)
             for k, e in enumerate(chunk):
                 new = memo[keys[k]]
+                effects[e] = new - cur
                 res = abs(new - cur) if abs_value else new - cur
                 rm = res < threshold
                 traj.append((graph.edges[e], sign * new, rm)); n_tests += 1
@@ -288,7 +296,7 @@ def acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
             else: n_now = min(2 * n_now, n_max)  # every guess held: guess further ahead
         bar.set_postfix(kept=int((~removed).sum()), removed=int(removed.sum()))
     bar.close()
-    return ACDCResult(keep=~removed, threshold=threshold, metric=sign * cur, metric_start=sign * start, trajectory=traj,
+    return ACDCResult(keep=~removed, effects=effects, threshold=threshold, metric=sign * cur, metric_start=sign * start, trajectory=traj,
                       n_tests=n_tests, n_evals=n_evals, n_passes=n_passes, forward_equivalents=fwd, flops=flops, seconds=time.perf_counter() - t0)
 
 # %% ../nbs/06_acdc.ipynb #5bc74403
@@ -301,6 +309,7 @@ def acdc_sweep(model:nn.Module, # a HookedTransformer or TransformerBridge
                **kwargs, # any other `acdc` argument
               ) -> list:
     "One `ACDCResult` per threshold, sharing evaluated states between the runs"
+    thresholds = [_check_threshold(t) for t in thresholds]  # all of them before the first run
     memo = {}
     return [acdc(model, graph, batches, metric, t, progress=False, _memo=memo, **kwargs)
             for t in tqdm(thresholds, disable=not progress, desc='ACDC sweep')]
@@ -326,15 +335,18 @@ def eap_acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
              batches, # a `Batch` or an iterable of them (with `with_clean_logprobs` for kl_div)
              eap_metric:Callable, # the task metric for EAP's gradients
              acdc_metric:Callable, # the metric ACDC minimises (e.g. kl_div), or the task metric with maximize=True
-             tau:float, # ACDC's threshold
-             eap_k:int|None=None, # keep EAP's top k edges ...
-             eap_threshold:float|None=None, # ... or those with |score| above this
+             tau:float, # ACDC's threshold (not NaN)
+             eap_k:int|None=None, # keep EAP's top k edges (a whole number in [0, n_edges]) ...
+             eap_threshold:float|None=None, # ... or those with |score| above this (not NaN)
              scores:Tensor|None=None, # EAP scores, if already computed
              **kwargs, # any other `acdc` argument
             ) -> ACDCResult:
     "ACDC on the subgraph EAP keeps: edges EAP prunes start ablated and stay so"
     from eap_nb.attribution import eap_scores
     if (eap_k is None) == (eap_threshold is None): raise ValueError("give exactly one of eap_k and eap_threshold")
+    _check_threshold(tau, 'tau')  # every argument checked before EAP scores anything
+    if eap_k is not None: _check_k(eap_k, graph.n_edges)
+    else: _check_threshold(eap_threshold, 'eap_threshold')
     if scores is None: scores = eap_scores(model, graph, batches, eap_metric, ablation=kwargs.get('ablation', 'corrupted'), progress=False)
     keep = topk_circuit(scores, eap_k) if eap_k is not None else threshold_circuit(scores, eap_threshold)
     return acdc(model, graph, batches, acdc_metric, tau, keep=keep, **kwargs)
@@ -351,6 +363,8 @@ def eap_acdc_grid(model:nn.Module, # a HookedTransformer or TransformerBridge
                  ) -> list:
     "One row per (EAP threshold, tau) with the circuit and the tests it cost, beside plain ACDC at the same tau"
     from eap_nb.attribution import eap_scores
+    for t in taus: _check_threshold(t, 'tau')
+    for t in eap_thresholds: _check_threshold(t, 'eap_threshold')
     scores = eap_scores(model, graph, batches, eap_metric, ablation=kwargs.get('ablation', 'corrupted'), progress=False)
     plain = {t: r for t, r in zip(taus, acdc_sweep(model, graph, batches, acdc_metric, taus, progress=False, **kwargs))}
     rows = []

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .models import model_flags, model_spec, ModelSpec
 from .graph import Graph
 from .patching import (as_batches, run_metric, writer_hooks, ablation_values, _prepare, _device, _to_device,
-                             _fwd_kwargs, _world, _shard, _all_reduce_sum, _split_batch)
+                             _fwd_kwargs, _world, _shard, _all_reduce_sum, split_batch)
 
 # %% ../nbs/03_attribution.ipynb #54d70530
 def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPre/RMS/RMSPre, nn.LayerNorm, Identity)
@@ -80,6 +80,9 @@ def _clean_forward(model, graph, spec, batch, metric, extra_hooks):
     with torch.enable_grad():
         logits = model.run_with_hooks(batch.clean, fwd_hooks=hooks + extra_hooks, **_fwd_kwargs(batch, batch.clean))
         m = run_metric(metric, logits, batch)
+    if not m.requires_grad:
+        raise ValueError("the metric does not depend on the logits: compute it from `logits` with differentiable operations "
+                         "(no .detach(), .item() or constants)")
     return e, m
 
 def _keep(store, key, clone=False):
@@ -141,7 +144,7 @@ def _chunks(model, graph, batch, ablation, memory_budget, method):
     n = len(batch.clean)
     size = n if memory_budget is None else max_batch_size(model, graph, batch.clean.shape[1], memory_budget, method, limit=n)
     per_example = isinstance(ablation, Tensor) and ablation.ndim == 4  # [writers, batch, pos, d_model]: cut alike
-    for i, c in enumerate(_split_batch(batch, size)):
+    for i, c in enumerate(split_batch(batch, size)):
         yield c, (ablation[:, i * size:(i + 1) * size] if per_example else ablation)
 
 def eap_scores(model:nn.Module, graph:Graph,

@@ -51,24 +51,41 @@ def circuit_roc_points(circuits:Sequence[Tensor], # bool masks [n_edges], e.g. o
     return (c & ~t).sum(1).double() / (~t).sum(), (c & t).sum(1).double() / t.sum()
 
 # %% ../nbs/07_evaluation.ipynb #04fae7b1
+def _roc_xy(fpr, tpr) -> tuple:
+    "FPR and TPR as float64 vectors, checked: same length, no NaN, within [0, 1]"
+    x = torch.as_tensor(fpr).detach().double().cpu().numpy().reshape(-1)
+    y = torch.as_tensor(tpr).detach().double().cpu().numpy().reshape(-1)
+    if x.shape != y.shape: raise ValueError(f"fpr has {len(x)} points, tpr {len(y)}: pass one (FPR, TPR) pair per circuit")
+    if np.isnan(x).any() or np.isnan(y).any(): raise ValueError("ROC points contain NaN: compute them from scores without NaN")
+    if (x < 0).any() or (x > 1).any() or (y < 0).any() or (y > 1).any(): raise ValueError("ROC points must lie in [0, 1]")
+    return x, y
+
 def pareto_points(fpr, # false-positive rates, any order
                   tpr, # true-positive rates, aligned with fpr
                  ) -> tuple:
-    "The Pareto-optimal (FPR, TPR) points, with (0,0) and (1,1) added, sorted by FPR"
-    pts = set(zip(map(float, fpr), map(float, tpr))) | {(0.0, 0.0), (1.0, 1.0)}
-    pts = {p for p in pts if not (math.isnan(p[0]) or math.isnan(p[1]))}
-    front = sorted(p for p in pts if not any(q != p and q[0] <= p[0] and q[1] >= p[1] for q in pts))
-    return np.array([p[0] for p in front]), np.array([p[1] for p in front])
+    "The Pareto-optimal (FPR, TPR) points, with (0,0) and (1,1) added, sorted by FPR (one sort: O(n log n))"
+    x, y = _roc_xy(fpr, tpr)
+    x, y = np.r_[0.0, x, 1.0], np.r_[0.0, y, 1.0]
+    o = np.lexsort((-y, x))  # by FPR, the highest TPR first among equal FPRs
+    x, y = x[o], y[o]
+    # a point is dominated exactly when a point before it in this order has a TPR at least as high
+    best_before = np.maximum.accumulate(np.r_[-np.inf, y[:-1]])
+    keep = y > best_before
+    return x[keep], y[keep]
 
 def roc_auc(fpr, tpr, # ROC points in any order; the endpoints are optional
-            kind:str='acdc', # 'acdc' (lower staircase over the Pareto points) or 'trapezoid'
+            kind:str='acdc', # 'acdc' (lower staircase over the Pareto points) or 'trapezoid' (through every point)
            ) -> float:
-    "Area under the ROC curve, as ACDC computes it (or the trapezoid through the same points)"
-    x, y = pareto_points(fpr, tpr)
-    if kind == 'acdc': return float(np.sum((1 - x) * np.diff(y, prepend=0.0)))
-    if kind == 'trapezoid':  # the curve runs from (0, 0) through the points, then flat to x = 1
-        x, y = np.r_[0.0, x, 1.0], np.r_[0.0, y, y[-1]]
-        return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
+    "Area under the ROC curve: ACDC's staircase, or the trapezoid through every point (sklearn's ROC AUC for a ranking)"
+    if kind == 'acdc':
+        x, y = pareto_points(fpr, tpr)
+        return float(np.sum((1 - x) * np.diff(y, prepend=0.0)))
+    if kind == 'trapezoid':
+        from sklearn.metrics import auc
+        x, y = _roc_xy(fpr, tpr)
+        x, y = np.r_[0.0, x, 1.0], np.r_[0.0, y, 1.0]
+        o = np.lexsort((y, x))  # by FPR, then TPR: a ranking's points in their own order
+        return float(auc(x[o], y[o]))
     raise ValueError(f"kind must be 'acdc' or 'trapezoid', got {kind!r}")
 
 # %% ../nbs/07_evaluation.ipynb #f658503e
@@ -148,27 +165,31 @@ def roc_figure(curves:dict, # name -> (fpr, tpr)
                title:str='ROC against the ground-truth circuit', # figure title
                size:int=480, # side of the square plot area, px
               ):
-    "Plotly figure of ROC curves (ACDC's lower staircase over the Pareto points), with ACDC-style and trapezoid AUCs in the legend"
+    "Plotly figure of ROC curves (ACDC's lower staircase over the Pareto points), with both AUCs of `roc_auc` in the legend"
     import plotly.graph_objects as go
     dashes = ['solid', 'dash', 'dot', 'dashdot', 'longdash', 'longdashdot']
     symbols = ['circle', 'square', 'diamond', 'triangle-up', 'cross', 'x']
     fig, n = go.Figure(), len(curves)
     for k, (name, (fpr, tpr)) in enumerate(curves.items()):
         x, y = pareto_points(fpr, tpr)
-        x, y = np.r_[0.0, x, 1.0], np.r_[0.0, y, y[-1]]  # from (0, 0) to FPR 1: the staircase whose area `roc_auc` gives
+        stair = float(np.sum((1 - x) * np.diff(y, prepend=0.0)))  # roc_auc(fpr, tpr): the area of the staircase drawn
+        x, y = np.r_[0.0, x, 1.0], np.r_[0.0, y, y[-1]]  # from (0, 0) to FPR 1
         wide = n - 1 - k  # earlier curves are drawn wider, underneath: curves that coincide stay visible as nested bands
         fig.add_trace(go.Scatter(x=x, y=y, mode='lines+markers', line_shape='hv', cliponaxis=False,
                                  line=dict(width=2 + 2.5 * wide, dash=dashes[k % len(dashes)]),
                                  marker=dict(size=7 + 4 * wide, symbol=symbols[k % len(symbols)]),
-                                 name=f"{name}: AUC {roc_auc(fpr, tpr):.3f} (trapezoid {roc_auc(fpr, tpr, 'trapezoid'):.3f})"))
+                                 name=f"{name}: AUC {stair:.3f} staircase, {roc_auc(fpr, tpr, 'trapezoid'):.3f} trapezoid"))
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode='lines', line=dict(dash='dot', color='gray', width=1),
                              showlegend=False, hoverinfo='skip'))
-    legend_h = 22 * n + 10  # the legend sits below the plot, so the plot keeps its square
+    legend_h = 22 * n + 50  # the legend (with its two-line title) sits below the plot, so the plot keeps its square
     fig.update_layout(title=title, template='plotly_white', width=size + 90, height=size + 150 + legend_h,
                       margin=dict(l=70, r=20, t=60, b=90 + legend_h),
                       xaxis=dict(title='false-positive rate (edges)', range=[-0.04, 1.04], constrain='domain', zeroline=False),
                       yaxis=dict(title='true-positive rate (edges)', range=[-0.04, 1.04], scaleanchor='x', zeroline=False),
-                      legend=dict(yref='container', y=0.01, yanchor='bottom', x=0, xanchor='left'))
+                      legend=dict(yref='container', y=0.01, yanchor='bottom', x=0, xanchor='left',
+                                  title=dict(side='top', font=dict(size=11),
+                                             text="AUC: staircase = ACDC's, the area under the curve drawn;<br>"
+                                                  "trapezoid = straight lines through every point (sklearn's ROC AUC for a ranking)")))
     return fig
 
 # %% ../nbs/07_evaluation.ipynb #b422af74

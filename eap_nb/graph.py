@@ -66,17 +66,24 @@ class Graph:
                 f"{self.n_readers} readers, {self.n_edges:,} edges{', ACDC q/k/v edges' if self.qkv_edges else ''})")
 
 # %% ../nbs/01_graph.ipynb #3ad4c42c
+def _refuse_unsupported(s:ModelSpec, split_embeddings:bool) -> ModelSpec:
+    "Raise a one-line error for a model (or embedding split) the graph cannot describe; return `s`"
+    if split_embeddings and s.pos_type != 'standard':
+        raise ValueError(f"{s.pos_type} positions never enter the residual stream, so there is no `pos` writer: "
+                         "use split_embeddings=False")
+    if s.gqa: raise NotImplementedError("grouped-query attention (fewer key/value heads than query heads) is not supported yet")
+    if s.post_norm:
+        raise NotImplementedError("post-norm blocks (use_normalization_before_and_after) are not supported yet: each block's "
+                                  "output is normalised before it joins the residual stream, so the writers do not sum to it")
+    return s
+
 @classmethod
 def _from_model(cls, model:nn.Module, # a HookedTransformer or TransformerBridge
                 qkv_edges:bool=False, # ACDC's convention with q/k/v-internal edges
                 split_embeddings:bool=False, # `tok` and `pos` writers
                ) -> Graph:
     "The graph of `model`'s edges"
-    s = model_spec(model)
-    if split_embeddings and s.pos_type != 'standard':
-        raise ValueError(f"{s.pos_type} positions never enter the residual stream, so there is no `pos` writer: "
-                         "use split_embeddings=False")
-    if s.gqa: raise NotImplementedError("grouped-query attention (fewer key/value heads than query heads) is not supported yet")
+    s = _refuse_unsupported(model_spec(model), split_embeddings)
     g = cls(s.n_layers, s.n_heads, has_mlp=s.has_mlp, parallel=s.parallel, qkv_edges=qkv_edges,
             split_embeddings=split_embeddings, shortformer=s.shortformer)
     g.spec = s
@@ -130,8 +137,8 @@ def _upstream(self:Graph, r:int) -> int:
 Graph.upstream = _upstream
 
 def _check_model(self:Graph, model:nn.Module) -> ModelSpec:
-    "Raise a clear error when `model` does not have this graph's shape; return its `ModelSpec`"
-    s = model_spec(model)
+    "Raise a clear error when `model` does not have this graph's shape, or is a kind the graph cannot describe; return its `ModelSpec`"
+    s = _refuse_unsupported(model_spec(model), self.split_embeddings)
     got = (s.n_layers, s.n_heads, s.has_mlp, s.parallel)
     want = (self.n_layers, self.n_heads, self.has_mlp, self.parallel)
     if got != want:

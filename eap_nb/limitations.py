@@ -9,14 +9,14 @@ __all__ = ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'e
            'lambda_figure', 'youden', 'youden_figure']
 
 # %% ../nbs/09_limitations.ipynb #80a89893
+import math
 from typing import Callable, Sequence
 import numpy as np
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 from .graph import Graph
-from .patching import (_prepare, _device, _to_device, _clean_cache, _patch_pass, ablation_values, run_metric,
-                             is_last_only)
+from .patching import as_batches, mean_writer_outputs, patch_scores, _world
 
 # %% ../nbs/09_limitations.ipynb #7f627c4d
 @torch.no_grad()
@@ -27,45 +27,22 @@ def lambda_curves(model:nn.Module, # a HookedTransformer or TransformerBridge
                   edges, # edge names or indices
                   lambdas:Sequence[float], # interpolation points (0 = clean, 1 = ablated)
                   ablation='corrupted', # the value at lambda = 1: 'corrupted', 'mean', 'zero' or writer values
-                  edges_per_pass:int|None=None, # (edge, lambda) runs batched per pass (default: ~4096 tokens a pass)
-                  progress:bool=True, # progress bar
+                  edges_per_pass:int|None=None, # edges patched together in one forward (default: ~4096 tokens a pass)
+                  progress:bool=True, # progress bar over the lambdas
                  ) -> Tensor:
     "Metric change from the clean run along do(E = lam e_abl + (1 - lam) e_clean): [len(edges), len(lambdas)]"
-    spec, bs, mean = _prepare(model, graph, batches, ablation)
     idx = torch.tensor([graph.index(e) if isinstance(e, str) else int(e) for e in edges], dtype=torch.long)
     if len(idx) == 0: raise ValueError("no edges given")
-    lams = torch.as_tensor(list(lambdas), dtype=torch.float64)
-    n_res = graph.n_residual_edges
-    ew = torch.cat([graph.edge_w, torch.full((graph.n_edges - n_res,), -1)])[idx]
-    er = torch.cat([graph.edge_r, graph.internal_r])[idx]
-    layer = graph.reader_layer()[er]
-    items = [(i, j) for i in range(len(idx)) for j in range(len(lams))]  # (edge position, lambda position)
-    total, count, dev = torch.zeros(len(idx), len(lams), dtype=torch.float64), 0, _device(model)
-    last = is_last_only(metric)
-    bar = tqdm(total=len(items) * len(bs), disable=not progress, desc='lambda-curves', unit='run')
-    for b in bs:
-        b = _to_device(b, dev)
-        e_clean, resid, pos, logits = _clean_cache(model, graph, spec, b)
-        m_clean = run_metric(metric, logits, b)
-        D = ablation_values(model, graph, b, ablation, mean) - e_clean
-        k = edges_per_pass or max(1, 4096 // b.clean.numel())
-        for l in range(graph.n_layers + 1):
-            mine = [it for it in items if int(layer[it[0]]) == l]
-            for s in range(0, len(mine), k):
-                chunk = mine[s:s + k]
-                ei = torch.tensor([c[0] for c in chunk]); li = torch.tensor([c[1] for c in chunk])
-                w, r = ew[ei], er[ei]
-                P = D[w.clamp(min=0)].clone()
-                for j in (w < 0).nonzero()[:, 0].tolist(): P[j] = D[:graph.upstream(int(r[j]))].sum(0)
-                P = P * lams[li].to(P)[:, None, None, None]
-                out, mb = _patch_pass(model, graph, spec, b, l, r, P, resid, pos, last=last)
-                bsz = len(b.clean)
-                for q, (i, j) in enumerate(chunk):
-                    total[i, j] += (run_metric(metric, out[q * bsz:(q + 1) * bsz], mb) - m_clean).double().sum().item()
-                bar.update(len(chunk))
-        count += len(b.clean)
-    bar.close()
-    return (total / count).float()
+    lams = [float(l) for l in lambdas]
+    if not lams: raise ValueError("no lambdas given")
+    bs = as_batches(batches)
+    if isinstance(ablation, str) and ablation == 'mean':  # the dataset mean once, not once per lambda
+        ablation = mean_writer_outputs(model, graph, bs)[:, 0]  # [writers, pos, d_model]
+    todo = torch.zeros(graph.n_edges, dtype=torch.bool); todo[idx] = True
+    cols = [patch_scores(model, graph, bs, metric, ablation, edges=todo, edges_per_pass=edges_per_pass, progress=False,
+                         scale=lam)[idx]
+            for lam in tqdm(lams, disable=not progress or _world()[0] > 0, desc='lambda-curves', unit='λ')]
+    return torch.stack(cols, 1)
 
 def concavity(curves:Tensor, # [edges, lambdas], from `lambda_curves`
               lambdas:Sequence[float], # the lambdas, from 0 to 1
@@ -135,20 +112,29 @@ def attribution_scatter(graph:Graph, # the graph the scores are on
 def embedding_comparison(graph:Graph, # the graph the scores are on
                          attribution:Tensor, # [n_edges] attribution scores
                          patching:Tensor, # [n_edges] exact patching scores
-                         concave:Tensor|None=None, # [n_edges] from `concavity`, if computed
-                         edges:Sequence[int]|None=None, # edge indices to compare (default: all)
+                         concave:Tensor|None=None, # from `concavity`: [n_edges], or [len(edges)] aligned with a shorter `edges`
+                         edges:Sequence|None=None, # edge indices or names to compare (default: all)
                          min_patch:float=1e-6, # leave edges with |patching| below this out of the ratio
                         ) -> dict:
-    "Per group (edges leaving the embeddings, other edges): count, median |attribution / patching|, median concavity"
-    idx = torch.arange(graph.n_edges) if edges is None else torch.as_tensor(list(edges))
+    "Per group (edges leaving the embeddings, other edges): count, median |attribution / patching|, median concavity, mean |error|"
+    for name, v in [('attribution', attribution), ('patching', patching)]:
+        if v is not None and v.shape != (graph.n_edges,):
+            raise ValueError(f"{name} must be [n_edges] = ({graph.n_edges},), got {tuple(v.shape)}: pass scores of every edge")
+    idx = torch.arange(graph.n_edges) if edges is None else \
+        torch.tensor([graph.index(e) if isinstance(e, str) else int(e) for e in edges], dtype=torch.long)
     emb = torch.tensor([graph.edges[i].split('->')[0] in ('input', 'tok', 'pos') for i in idx.tolist()])
-    a, p = attribution[idx].double(), patching[idx].double()
+    a, p = attribution[idx].double().cpu(), patching[idx].double().cpu()
+    c = None if concave is None else concave.double().cpu()
+    if c is not None and c.shape == (graph.n_edges,): c = c[idx]
+    elif c is not None and c.shape != (len(idx),):
+        raise ValueError(f"concave has {len(c)} values: pass one per edge of the graph ({graph.n_edges}) or of `edges` ({len(idx)})")
     ok = p.abs() > min_patch  # the ratio is meaningless where patching does nothing
+    median = lambda v: float(v.quantile(0.5)) if len(v) else float('nan')  # of an even count: the mean of the middle two
     res = {}
     for name, m in [('embedding edges', emb), ('other edges', ~emb)]:
         r = (a[m & ok] / p[m & ok]).abs()
-        res[name] = dict(n=int(m.sum()), median_ratio=float(r.median()) if len(r) else float('nan'),
-                         median_concavity=float(concave[m].median()) if concave is not None and m.any() else float('nan'),
+        res[name] = dict(n=int(m.sum()), median_ratio=median(r),
+                         median_concavity=median(c[m]) if c is not None else float('nan'),
                          mean_abs_error=float((a[m] - p[m]).abs().mean()) if m.any() else float('nan'))
     return res
 
@@ -206,7 +192,7 @@ def youden(rows:list, # from `eap_acdc_grid`
     for r in rows:
         fpr, tpr = circuit_roc_points([r['keep']], truth)
         j = float(tpr[0] - fpr[0])
-        o = out.setdefault(r['eap_threshold'], dict(eap_threshold=r['eap_threshold'], j_eap_acdc=-1.0, best_tau=None, tests=0))
+        o = out.setdefault(r['eap_threshold'], dict(eap_threshold=r['eap_threshold'], j_eap_acdc=-math.inf, best_tau=None, tests=0))
         if j > o['j_eap_acdc']: o.update(j_eap_acdc=j, best_tau=r['tau'])
         o['tests'] += r['n_tests']
         if eap_scores_ is not None:

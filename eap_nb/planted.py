@@ -48,7 +48,8 @@ class PlantedTask:
         return keep
 
 def _blank(cfg:HookedTransformerConfig) -> tuple:
-    with warnings.catch_warnings():
+    "A model of `cfg` and an all-zero state dict to write its weights into; the global torch generator is left alone"
+    with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
         warnings.filterwarnings('ignore', category=DeprecationWarning)
         m = HookedTransformer(cfg, move_to_device=False)
     return m, {k: torch.zeros_like(v) for k, v in m.state_dict().items()}
@@ -84,7 +85,7 @@ def planted_induction(V:int=16, # vocabulary size
     n_ctx = 2 * half
     S, d = layout(tok=V, pos=n_ctx, prev=V, out=V, junk=junk)
     cfg = HookedTransformerConfig(n_layers=2, n_heads=H, d_model=d, d_head=d_head, d_vocab=V, n_ctx=n_ctx,
-                                  attn_only=True, normalization_type=None, act_fn='relu', seed=seed)
+                                  attn_only=True, normalization_type=None, act_fn='relu')
     m, sd = _blank(cfg)
     g = torch.Generator().manual_seed(seed)
     sd['embed.W_E'][:, S['tok']] = torch.eye(V)
@@ -134,7 +135,7 @@ def planted_ioi(N:int=10, # names
     P, BOS, END, V = 8, N + F, N + F + 1, N + F + 2
     S, d = layout(tok=V, pos=P, const=1, isname=1, isbos=1, dup=1, inhib=N, out=N, junk=junk)
     cfg = HookedTransformerConfig(n_layers=3, n_heads=H, d_model=d, d_head=d_head, d_vocab=V, n_ctx=P,
-                                  attn_only=True, normalization_type=None, act_fn='relu', seed=seed)
+                                  attn_only=True, normalization_type=None, act_fn='relu')
     m, sd = _blank(cfg)
     g = torch.Generator().manual_seed(seed)
     E = sd['embed.W_E']
@@ -202,7 +203,7 @@ def planted_greater_than(NN:int=20, # number tokens
     PP, END, VV = 6, NN + FF, NN + FF + 1
     S, d = layout(tok=VV, pos=PP, const=1, isnum=1, val=NN, out=NN, junk=junk)
     cfg = HookedTransformerConfig(n_layers=2, n_heads=H, d_model=d, d_head=d_head, d_vocab=VV, n_ctx=PP, d_mlp=d_mlp,
-                                  normalization_type=None, act_fn='relu', seed=seed)
+                                  normalization_type=None, act_fn='relu')
     m, sd = _blank(cfg)
     g = torch.Generator().manual_seed(seed)
     E = sd['embed.W_E']; E[:, S['tok']] = torch.eye(VV); E[:, S['const']] = 1.0; E[:NN, S['isnum']] = 1.0

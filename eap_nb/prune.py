@@ -8,7 +8,9 @@ Docs: https://eap-nb.github.io/eap_nb/prune.html.md"""
 __all__ = ['topk_circuit', 'threshold_circuit', 'prune_curve']
 
 # %% ../nbs/04_prune.ipynb #87313ee0
+import math, numbers, operator
 from typing import Callable, Sequence
+import numpy as np
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
@@ -17,27 +19,49 @@ from .patching import circuit_metric, as_batches
 
 # %% ../nbs/04_prune.ipynb #1ec32e01
 def _check_scores(scores:Tensor) -> Tensor:
+    "`scores` if it is a vector without NaN, else a one-line error"
     if scores.ndim != 1: raise ValueError(f"scores must be a vector [n_edges], got shape {tuple(scores.shape)}")
     if torch.isnan(scores).any(): raise ValueError(f"{int(torch.isnan(scores).sum())} scores are NaN: score every edge first")
     return scores
 
+def _check_k(k, # edges to keep, as given
+             n:int, # edges in the graph
+            ) -> int:
+    "`k` as an int if it is a whole number in [0, n] (Python, numpy or torch integer), else a one-line error"
+    msg = f"k must be a whole number of edges between 0 and {n}, got {k!r}"
+    if isinstance(k, (bool, np.bool_)) or (isinstance(k, Tensor) and k.dtype == torch.bool): raise TypeError(msg)
+    try: k = operator.index(k)
+    except TypeError: raise TypeError(msg) from None
+    if not 0 <= k <= n: raise ValueError(msg)
+    return k
+
+def _check_threshold(tau, # a threshold, as given
+                     name:str='threshold', # its name in the error message
+                    ) -> float:
+    "`tau` as a float if it is a real number other than NaN (+-inf are the extremes), else a one-line error"
+    if isinstance(tau, Tensor) and tau.numel() == 1 and not tau.dtype == torch.bool: tau = tau.item()
+    if isinstance(tau, (bool, np.bool_)) or not isinstance(tau, numbers.Real): raise TypeError(f"{name} must be a number, got {tau!r}")
+    if math.isnan(tau): raise ValueError(f"{name} is NaN, which every comparison fails: give a number")
+    return float(tau)
+
 def topk_circuit(scores:Tensor, # [n_edges]
-                 k:int, # edges to keep
+                 k:int, # edges to keep: a whole number in [0, n_edges]
                  absolute:bool=True, # rank by |score| (the paper) or by the signed score
                 ) -> Tensor:
     "Bool mask [n_edges] of the `k` highest-scoring edges (ties broken by edge order)"
     s = _check_scores(scores)
-    if not 0 <= k <= len(s): raise ValueError(f"k must be between 0 and {len(s)}, got {k}")
+    k = _check_k(k, len(s))
     s = s.abs() if absolute else s
     keep = torch.zeros(len(s), dtype=torch.bool)
     keep[torch.argsort(s.cpu(), descending=True, stable=True)[:k]] = True
     return keep
 
 def threshold_circuit(scores:Tensor, # [n_edges]
-                      tau:float, # keep edges whose (absolute) score exceeds tau
+                      tau:float, # keep edges whose (absolute) score exceeds tau; not NaN
                       absolute:bool=True, # threshold |score| (the paper) or the signed score
                      ) -> Tensor:
     "Bool mask [n_edges] of the edges scoring above `tau`"
+    tau = _check_threshold(tau, 'tau')
     s = _check_scores(scores).cpu()
     return (s.abs() if absolute else s) > tau
 

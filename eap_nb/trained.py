@@ -9,10 +9,11 @@ __all__ = ['GPT2', 'TASKS', 'SPECS', 'WEIGHTS', 'TrainedTask', 'ioi_task', 'grea
            'train', 'save_trained', 'load_trained']
 
 # %% ../nbs/10_trained.ipynb #96b275e4
-import json, math, warnings
+import contextlib, json, math, random, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+import numpy as np
 import torch
 from torch import Tensor
 from transformer_lens import HookedTransformer, HookedTransformerConfig
@@ -104,7 +105,7 @@ def greater_than_task() -> TrainedTask:
         rows = [[W('The'), int(nn_[i]), W(' lasted'), W(' from'), W(' the'), W(' year'), W(' 17'), int(years[yy[i]]),
                  W(' to'), W(' 17')] for i in range(n)]
         clean = torch.tensor(rows); corrupted = clean.clone(); corrupted[:, 7] = years[1]
-        return Batch(clean, corrupted, yy=yy, years=years)
+        return Batch(clean, corrupted, yy=yy, years=years, shared=('years',))  # the table of 100 year tokens: one for all
     def metric(logits, b):
         p = logits[:, -1, b.years.to(logits.device)].softmax(-1)
         above = torch.arange(100, device=logits.device)[None] > b.yy[:, None].to(logits.device)
@@ -149,17 +150,26 @@ SPECS = {  # the shipped models
     'docstring': dict(n_layers=3, n_heads=4, d_model=64, d_head=16, attn_only=True),
 }
 
+@contextlib.contextmanager
+def _global_rng_kept():
+    "Put the global generators (torch, random, numpy) back as they were after the block (TransformerLens seeds them)"
+    state = torch.get_rng_state(), random.getstate(), np.random.get_state()
+    try: yield
+    finally: torch.set_rng_state(state[0]); random.setstate(state[1]); np.random.set_state(state[2])
+
 def make_config(task:TrainedTask, # the task (it sets the vocabulary size)
                 spec:dict, # layers, heads and widths, as in `SPECS`
                 n_ctx:int=48, # context length
                 seed:int=0, # initialisation seed
                ) -> HookedTransformerConfig:
     "The HookedTransformerConfig of a trained model"
-    return HookedTransformerConfig(d_vocab=task.d_vocab, n_ctx=n_ctx, act_fn='gelu_new', normalization_type='LN',
-                                   seed=seed, **spec)
+    with _global_rng_kept():  # the config seeds the global generators when it is built
+        return HookedTransformerConfig(d_vocab=task.d_vocab, n_ctx=n_ctx, act_fn='gelu_new', normalization_type='LN',
+                                       seed=seed, **spec)
 
 def _new_model(cfg:HookedTransformerConfig) -> HookedTransformer:
-    with warnings.catch_warnings():
+    "A HookedTransformer for `cfg`, initialised from `cfg.seed`, the global random state left as it was"
+    with warnings.catch_warnings(), _global_rng_kept():
         warnings.filterwarnings('ignore', category=DeprecationWarning)
         return HookedTransformer(cfg, move_to_device=False)
 
@@ -173,7 +183,6 @@ def train(task:TrainedTask, # the task to train on
          ) -> tuple:
     "Train a model on `task`; returns (model, log of (step, loss, train accuracy))"
     from tqdm.auto import tqdm
-    torch.manual_seed(seed)
     model = _new_model(make_config(task, spec, seed=seed))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
@@ -220,7 +229,12 @@ def load_trained(name:str, # 'ioi', 'greater-than' or 'docstring'
     task = TASKS[name]()
     if json.loads(meta['gpt2_ids']) != task.gpt2_ids: raise ValueError(f"{path}: its vocabulary differs from the task's")
     model = _new_model(HookedTransformerConfig(**json.loads(meta['config'])))
-    model.load_state_dict(sd, strict=False)
+    expected = {k for k in model.state_dict() if not k.endswith(('.mask', '.IGNORE'))}  # not saved: the model rebuilds them
+    missing, unexpected = sorted(expected - set(sd)), sorted(set(sd) - set(model.state_dict()))
+    if missing or unexpected:
+        raise ValueError(f"{path} does not fit the model its config describes: missing {missing}, unexpected {unexpected}; "
+                         "save the model with save_trained")
+    model.load_state_dict(sd, strict=False)  # only the rebuilt buffers are absent
     model.eval()
     task.model = model
     return task

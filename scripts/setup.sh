@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Create .venv in the checkout (if needed) and install eap_nb into it, editable, with the dev tools.
 # torch is installed first from the pinned CPU build: an unpinned torch would pull a multi-GB CUDA build.
+# One line per step; pip runs quietly (its errors still show).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+say() { echo "setup: $*"; }
+if [ -x .venv/bin/python ]; then say "using the virtual environment .venv"
+else say "creating a virtual environment in .venv ($("$PY" --version))"; "$PY" -m venv .venv; fi
+say "updating pip"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q "torch==2.13.0"
-.venv/bin/pip install -q -e ".[dev]"
+if .venv/bin/python -c "import torch" 2>/dev/null; then say "torch $(.venv/bin/python -c 'import torch; print(torch.__version__)') is installed"
+else say "installing torch 2.13.0 (CPU build; the largest download, a few minutes)"; .venv/bin/pip install -q "torch==2.13.0"; fi
+say "installing eap_nb (editable) and its dependencies: transformer_lens, transformers, tokenizers, numpy, plotly,"
+say "  scikit-learn, tqdm, safetensors; and the dev tools: nbdev, jupyter, pytest (a few minutes the first time)"
+# setuptools' notice that an editable install is editable ("Editable installation.") is not about this package: filtered
+PYTHONWARNINGS="ignore:Editable installation" .venv/bin/pip install -q -e ".[dev]"
+say "done: .venv/bin/eap-nb, .venv/bin/nbdev-test and .venv/bin/pytest are ready"
