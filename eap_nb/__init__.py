@@ -3,7 +3,7 @@
 __version__ = "0.0.1"
 # Lazy: `import eap_nb` loads nothing heavy; `eap_nb.Graph` (or any name below) imports its submodule on first use, so
 # the `eap-nb` command answers --help at once and torch / TransformerLens load only where work is done.
-import importlib
+import importlib, sys, types
 
 _NAMES = {
     'models': ['random_model', 'random_bridge', 'hooked_config', 'load_model', 'ModelUnavailable', 'model_spec', 'SHAPES',
@@ -39,3 +39,11 @@ def __getattr__(name:str):
     return value
 
 def __dir__(): return sorted(set(globals()) | set(_HOME) | _SUBMODULES)
+
+class _Package(types.ModuleType):
+    "eap_nb itself: importing a submodule that shares a public name (`eap_nb.acdc`) leaves the public name (the function) in place"
+    def __setattr__(self, name:str, value):
+        if name in _HOME and isinstance(value, types.ModuleType): return  # the import system binding the submodule
+        super().__setattr__(name, value)
+
+sys.modules[__name__].__class__ = _Package

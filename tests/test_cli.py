@@ -296,3 +296,13 @@ def test_load_model_offline_fails_clearly():
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     assert 'UNAVAILABLE' in r.stdout and 'attn-only-4l' in r.stdout
+
+def test_public_name_shadowing_a_submodule():
+    "`eap_nb.acdc` is the function even after the submodule `eap_nb.acdc` has been imported (as the CLI and notebooks do)"
+    code = ("import eap_nb, eap_nb.acdc, eap_nb.evaluation\n"
+            "from eap_nb.acdc import acdc_sweep\n"
+            "assert callable(eap_nb.acdc) and eap_nb.acdc.__module__ == 'eap_nb.acdc', eap_nb.acdc\n"
+            "assert eap_nb.roc_auc is eap_nb.evaluation.roc_auc and 'eap_nb.acdc' in __import__('sys').modules\n"
+            "print('ok')")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr
