@@ -10,7 +10,7 @@ _NAMES = {
                'hub_reachable', 'word_tokenizer', 'cached_tokenizer'],
     'graph': ['Graph'],
     'patching': ['Batch', 'circuit_metric', 'patch_scores', 'faithfulness', 'writer_outputs', 'mean_writer_outputs',
-                 'last_only', 'split_batch', 'attention_mask', 'keep_mask', 'check_tokens'],
+                 'last_only', 'split_batch', 'attention_mask', 'check_tokens'],
     'attribution': ['eap_scores', 'estimate_memory', 'peak_memory', 'max_batch_size'],
     'prune': ['topk_circuit', 'threshold_circuit', 'prune_curve'],
     'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'kl_div', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',

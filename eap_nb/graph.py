@@ -91,24 +91,37 @@ def _from_model(cls, model:nn.Module, # a HookedTransformer or TransformerBridge
 Graph.from_model = _from_model
 
 # %% ../nbs/01_graph.ipynb #013eaa1d
+def _index_map(self:Graph) -> dict:
+    "Edge name -> position in `self.edges`, built once"
+    if self._index is None: self._index = {e: i for i, e in enumerate(self.edges)}
+    return self._index
+Graph._index_map = _index_map
+
 def _index(self:Graph, name:str) -> int:
     "Position of edge `name` in `self.edges`"
-    if self._index is None: self._index = {e: i for i, e in enumerate(self.edges)}
-    try: return self._index[name]
+    try: return self._index_map()[name]
     except KeyError: raise KeyError(f"no edge {name!r} in {self!r}; edges look like {self.edges[0]!r}") from None
 Graph.index = _index
 
 def _mask(self:Graph, keep) -> Tensor:
-    "A bool tensor [n_edges] from a bool tensor, a collection of edge names, or None (all edges)"
+    "A bool tensor [n_edges] from booleans [n_edges] (tensor, array or list), edge names, or None (all edges)"
     if keep is None: return torch.ones(self.n_edges, dtype=torch.bool)
+    if isinstance(keep, str): raise TypeError(f"keep is one string {keep!r}: pass a list of edge names")
+    if not isinstance(keep, Tensor) and getattr(keep, 'dtype', None) == bool: keep = torch.as_tensor(keep)  # numpy
+    if not isinstance(keep, Tensor):
+        keep = list(keep)
+        if keep and all(isinstance(k, bool) for k in keep): keep = torch.tensor(keep)
     if isinstance(keep, Tensor):
         if keep.shape != (self.n_edges,):
             raise ValueError(f"mask has shape {tuple(keep.shape)}, the graph has {self.n_edges} edges: "
-                             "build the mask on this graph")
+                             "pass one boolean per edge, built on this graph")
+        if keep.dtype != torch.bool and ((keep != 0) & (keep != 1)).any():
+            raise ValueError(f"a mask holds booleans (or 0/1), got values such as {keep[(keep != 0) & (keep != 1)][0].item()}")
         return keep.to(torch.bool).cpu()
+    if bad := [k for k in keep if not isinstance(k, str) or k not in self._index_map()]:
+        raise ValueError(f"{len(bad)} edges not in this graph, e.g. {bad[0]!r}; edges look like {self.edges[0]!r}")
     m = torch.zeros(self.n_edges, dtype=torch.bool)
-    idx = [self.index(e) for e in keep]
-    m[idx] = True
+    m[[self.index(e) for e in keep]] = True
     return m
 Graph.mask = _mask
 

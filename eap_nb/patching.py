@@ -7,8 +7,8 @@ Docs: https://eap-nb.github.io/eap_nb/patching.html.md"""
 # %% auto #0
 __all__ = ['ABLATIONS', 'Batch', 'Batches', 'as_batches', 'check_tokens', 'run_metric', 'split_batch', 'attention_mask',
            'head_out_weight', 'head_outputs', 'writer_hooks', 'writer_outputs', 'mean_writer_outputs',
-           'ablation_values', 'keep_mask', 'ablation_matrix', 'patched_logits', 'circuit_metric', 'faithfulness',
-           'last_only', 'is_last_only', 'unembed', 'patch_scores']
+           'ablation_values', 'ablation_matrix', 'patched_logits', 'circuit_metric', 'faithfulness', 'last_only',
+           'is_last_only', 'unembed', 'patch_scores']
 
 # %% ../nbs/02_patching.ipynb #9c1275c7
 import copy, functools, math, weakref
@@ -235,30 +235,9 @@ def ablation_values(model:nn.Module, graph:Graph, batch, ablation, mean:Tensor|N
     raise ValueError(f"unknown ablation {ablation!r}: use one of {ABLATIONS} or a tensor")
 
 # %% ../nbs/02_patching.ipynb #8783f460
-def keep_mask(graph:Graph, # the graph the edges belong to
-              keep, # None (all edges), booleans [n_edges] (tensor, array or list), or edge names
-             ) -> Tensor:
-    "The edges `keep` names, as a bool tensor [n_edges]"
-    if keep is None: return graph.mask(None)
-    if isinstance(keep, str): raise TypeError(f"keep is one string {keep!r}: pass a list of edge names")
-    if not isinstance(keep, Tensor) and getattr(keep, 'dtype', None) == bool: keep = torch.as_tensor(keep)  # numpy
-    if not isinstance(keep, Tensor):
-        keep = list(keep)
-        if keep and all(isinstance(k, bool) for k in keep): keep = torch.tensor(keep)
-    if isinstance(keep, Tensor):
-        if keep.shape != (graph.n_edges,):
-            raise ValueError(f"keep has shape {tuple(keep.shape)}, the graph has {graph.n_edges} edges: pass one boolean per edge")
-        if keep.dtype != torch.bool and ((keep != 0) & (keep != 1)).any():
-            raise ValueError(f"keep must be booleans (or 0/1), got values such as {keep[(keep != 0) & (keep != 1)][0].item()}")
-        return keep.to(torch.bool).cpu()
-    names = set(graph.edges)
-    if bad := [k for k in keep if not isinstance(k, str) or k not in names]:
-        raise ValueError(f"keep names {len(bad)} edges not in this graph, e.g. {bad[0]!r}; edges look like {graph.edges[0]!r}")
-    return graph.mask(keep)
-
 def ablation_matrix(graph:Graph, keep) -> Tensor:
     "[writers, readers] float: 1 where an edge is ablated (internal q/k/v edges ablate a reader's whole input)"
-    M, I = graph.dense(keep_mask(graph, keep))
+    M, I = graph.dense(graph.mask(keep))
     A = graph.real & ~M
     if graph.qkv_edges:
         cut = torch.zeros(graph.n_readers, dtype=torch.bool); cut[graph.internal_r] = ~I[graph.internal_r]
@@ -457,7 +436,7 @@ def patch_scores(model:nn.Module, graph:Graph,
     "Exact activation-patching score of every edge, L(clean | do(E = e_abl)) - L(clean), averaged over examples"
     if not math.isfinite(scale): raise ValueError(f"scale must be a finite number, got {scale}")
     spec, bs, mean = _prepare(model, graph, batches, ablation)
-    todo_mask = keep_mask(graph, edges)
+    todo_mask = graph.mask(edges)
     todo = todo_mask.nonzero()[:, 0]
     n_res = graph.n_residual_edges
     ew = torch.cat([graph.edge_w, torch.full((graph.n_edges - n_res,), -1)])  # -1: internal edge
