@@ -13,6 +13,7 @@ _NAMES = {
                  'last_only', 'split_batch', 'attention_mask', 'check_tokens'],
     'attribution': ['eap_scores', 'estimate_memory', 'peak_memory', 'max_batch_size'],
     'prune': ['topk_circuit', 'threshold_circuit', 'prune_curve'],
+    'circuits': ['connected', 'greedy_circuit', 'node_topn', 'make_circuit', 'circuit_curves', 'CIRCUITS'],
     'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'kl_div', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',
              'eap_acdc_grid', 'acdc_order', 'forward_flops'],
     'evaluation': ['roc_points', 'circuit_roc_points', 'roc_auc', 'pareto_points', 'faithfulness_curve', 'node_circuit',

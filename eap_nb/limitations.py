@@ -44,16 +44,27 @@ def lambda_curves(model:nn.Module, # a HookedTransformer or TransformerBridge
             for lam in tqdm(lams, disable=not progress or _world()[0] > 0, desc='lambda-curves', unit='λ')]
     return torch.stack(cols, 1)
 
-def concavity(curves:Tensor, # [edges, lambdas], from `lambda_curves`
+def concavity(curves:Tensor, # [edges, lambdas], signed metric changes from `lambda_curves`
               lambdas:Sequence[float], # the lambdas, from 0 to 1
+              attribution:Tensor|None=None, # [edges] attribution scores Δ_e L, the slopes at lambda = 0 (kind='paper')
+              kind:str='paper', # 'paper': lam |Δ_e L| - |curve| (Section 5.1); 'signed': curve - lam curve(1), the chord
              ) -> Tensor:
-    "How far each curve bows above its chord: mean over the interior lambdas of curve - lam * curve(1)"
-    lams = torch.as_tensor(list(lambdas), dtype=curves.dtype)
+    "Mean over the interior lambdas of how far EAP's line lam |Δ_e L| lies above the paper's curve |ΔL(lam)| (or `signed`: curve above chord)"
+    lams = torch.as_tensor(list(lambdas), dtype=curves.dtype, device=curves.device)
     if not (lams[0] == 0 and lams[-1] == 1): raise ValueError("lambdas must run from 0 to 1")
+    if curves.shape[-1] != len(lams): raise ValueError(f"curves have {curves.shape[-1]} points, lambdas {len(lams)}: pass the lambdas of the curves")
     inner = (lams > 0) & (lams < 1)
     if not inner.any(): raise ValueError("need at least one lambda strictly between 0 and 1")
-    chord = lams[None] * curves[:, -1:]
-    return (curves - chord)[:, inner].mean(1)
+    if not torch.isfinite(curves).all(): raise ValueError("curves contain NaN or inf: check the model and metric")
+    if kind == 'paper':
+        if attribution is None: raise ValueError("kind='paper' compares with the line lam |attribution|: pass attribution (eap_scores), or kind='signed'")
+        a = torch.as_tensor(attribution).to(curves)
+        if a.shape != curves.shape[:1]: raise ValueError(f"attribution has shape {tuple(a.shape)}, curves {len(curves)} edges: one score per curve")
+        if not torch.isfinite(a).all(): raise ValueError("attribution contains NaN or inf: check the model and metric")
+        gap = lams[None] * a.abs()[:, None] - curves.abs()
+    elif kind == 'signed': gap = curves - lams[None] * curves[:, -1:]
+    else: raise ValueError(f"kind must be 'paper' or 'signed', got {kind!r}")
+    return gap[:, inner].mean(1)
 
 # %% ../nbs/09_limitations.ipynb #ff3d55fa
 def linear_fit(x:Tensor, # [n] predictor (attribution scores)
@@ -144,17 +155,20 @@ def embedding_figure(graph:Graph, # the graph the scores are on
                      patching:Tensor, # [n_edges] exact patching scores
                      concave:Tensor, # [n_edges] from `concavity`
                      title:str='Embedding edges against the rest', # figure title
+                     kind:str='paper', # the `kind` `concave` was computed with (labels the axis)
                     ):
     "Box plots of |attribution - patching| and concavity for edges leaving the embeddings and for the others"
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
+    if kind not in ('paper', 'signed'): raise ValueError(f"kind must be 'paper' or 'signed', got {kind!r}")
     emb = torch.tensor([e.split('->')[0] in ('input', 'tok', 'pos') for e in graph.edges])
-    fig = make_subplots(rows=1, cols=2, subplot_titles=('|attribution - patching|', 'concavity (curve above its chord)'))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=('|attribution - patching|', 'concavity'))
     for name, m, c in [('embedding edges', emb, 'crimson'), ('other edges', ~emb, 'royalblue')]:
         fig.add_trace(go.Box(y=(attribution - patching)[m].abs().tolist(), name=name, marker_color=c, showlegend=False), 1, 1)
         fig.add_trace(go.Box(y=concave[m].tolist(), name=name, marker_color=c, showlegend=False), 1, 2)
     fig.update_yaxes(title_text='|attribution - patching|', row=1, col=1)
-    fig.update_yaxes(title_text='mean of curve - chord over interior λ', row=1, col=2)
+    fig.update_yaxes(title_text='mean of λ|Δ_e L| - |curve|, interior λ' if kind == 'paper' else 'mean of curve - chord, interior λ',
+                     row=1, col=2)
     fig.update_layout(title=title, template='plotly_white', width=800, height=420)
     return fig
 
@@ -165,18 +179,22 @@ def lambda_figure(graph:Graph, # the graph the curves are on
                   attribution:Tensor, # [n_edges] attribution scores (the slopes at lambda = 0)
                   edges:Sequence[str], # names of the edges to draw
                   title:str='Lambda-curves', # figure title
+                  kind:str='paper', # 'paper': |metric change| and lam |attribution| (Section 5.1); 'signed': both signed
                  ):
     "Plotly figure: metric change along lambda for `edges`, with the linear approximation lambda x attribution dashed"
     import plotly.graph_objects as go
     import plotly.colors as pc
+    if kind not in ('paper', 'signed'): raise ValueError(f"kind must be 'paper' or 'signed', got {kind!r}")
+    f = (lambda v: abs(v)) if kind == 'paper' else (lambda v: v)
     fig, lams = go.Figure(), list(lambdas)
     cols = pc.qualitative.Plotly
     for k, e in enumerate(edges):
         i, c = graph.index(e), cols[k % len(cols)]
-        fig.add_trace(go.Scatter(x=lams, y=curves[i].tolist(), mode='lines+markers', name=e, line_color=c))
-        fig.add_trace(go.Scatter(x=lams, y=[l * float(attribution[i]) for l in lams], mode='lines', showlegend=False,
+        fig.add_trace(go.Scatter(x=lams, y=[f(v) for v in curves[i].tolist()], mode='lines+markers', name=e, line_color=c))
+        fig.add_trace(go.Scatter(x=lams, y=[l * f(float(attribution[i])) for l in lams], mode='lines', showlegend=False,
                                  line=dict(color=c, dash='dash')))
-    fig.update_layout(title=title, xaxis_title='λ (0 = clean, 1 = corrupted)', yaxis_title='metric change',
+    fig.update_layout(title=title, xaxis_title='λ (0 = clean, 1 = corrupted)',
+                      yaxis_title='|metric change|' if kind == 'paper' else 'metric change',
                       template='plotly_white', width=750, height=450)
     return fig
 

@@ -84,14 +84,14 @@ def _with_internal(graph:Graph, keep:Tensor) -> Tensor:
     return keep
 
 # %% ../nbs/11_tasks.ipynb #5346b9fc
-def edge_role(edge:str, roles:dict) -> str:
-    "The role of the circuit head an edge enters (else leaves), from a {(layer, head): role} map; 'other' if neither"
-    w, r = edge.split('->')
-    for node in (r.split('<')[0], w):
-        if node.startswith('a') and '.h' in node:
-            l, h = node[1:].split('.h')
-            if (int(l), int(h)) in roles: return roles[(int(l), int(h))]
-    return 'other'
+def edge_role(edge:str, # an edge name, 'writer->reader'
+              roles:dict, # circuit heads {(layer, head): role}
+             ) -> str:
+    "The role of an edge's origin (writer) head, as in the paper's Appendix E; 'other' if it is not a circuit head"
+    w = edge.split('->')[0]
+    if not (w.startswith('a') and '.h' in w): return 'other'
+    l, h = w[1:].split('.h')
+    return roles.get((int(l), int(h)), 'other')
 
 # %% ../nbs/12_ioi.ipynb #cfa75096
 IOI_CIRCUIT = {'name mover': [(9, 9), (10, 0), (9, 6)],

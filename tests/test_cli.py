@@ -170,6 +170,9 @@ P = ['discover', '--model', 'planted-ioi', '--task', 'ioi']
     (P + ['--prompts', '0'], '--prompts'),
     (P + ['--prompts', 'many'], '--prompts'),
     (P + ['--acdc-metric', 'l2', '--method', 'acdc'], '--acdc-metric'),
+    (P + ['--method', 'acdc', '--circuit', 'greedy'], '--circuit'),
+    (P + ['--circuit', 'fastest'], '--circuit'),
+    (P + ['--circuit', 'greedy', '--threshold', '0.1'], '--circuit'),
 ])
 def test_bad_input_is_one_line_error(args, says, tmp_path):
     "item 8: one line, exit 2, before any work, and the output folder is not created"
@@ -179,6 +182,33 @@ def test_bad_input_is_one_line_error(args, says, tmp_path):
     print(f'{" ".join(args[1:])}: {time.perf_counter() - t:.2f} s')
     one_line_error(r, says)
     assert not out.exists()
+
+def test_circuit_option(tmp_path):
+    "issue 20: --circuit cuts the circuit from the same scores; summary.json says which, circuit.json holds it"
+    runs = {}
+    for c in ('topk', 'connected', 'greedy'):
+        r = run('discover', '--model', 'planted-ioi', '--task', 'ioi', '--k', '6', '--prompts', '16', '--circuit', c,
+                '--out', str(tmp_path / c), '--quiet')
+        assert r.returncode == 0, r.stderr
+        s, js = strict_json(tmp_path / c / 'summary.json'), json.loads((tmp_path / c / 'circuit.json').read_text())
+        runs[c] = s, {e for e, v in js['edges'].items() if v['in_graph']}
+        assert s['circuit'] == c and s['n_edges_kept'] == len(runs[c][1]) and (c == 'topk') == (f'({c} circuit)' not in r.stdout)
+    (topk, t), (conn, cn), (greedy, gr) = runs['topk'], runs['connected'], runs['greedy']
+    assert len(t) == 6 and cn <= t and len(gr) <= 6
+    assert math.isclose(conn['faithfulness'], topk['faithfulness'], abs_tol=1e-6)  # dangling edges are no-ops
+    r = run('discover', '--model', 'planted-ioi', '--task', 'ioi', '--k', '6', '--prompts', '16', '--circuit', 'best',
+            '--out', str(tmp_path / 'best'), '--quiet')
+    assert r.returncode == 0, r.stderr
+    best = strict_json(tmp_path / 'best' / 'summary.json')
+    f = best['circuit_faithfulness']
+    assert sorted(f) == ['connected', 'greedy', 'topk'] and best['circuit'] in f
+    assert math.isclose(f['greedy'], greedy['faithfulness'], abs_tol=1e-5) and math.isclose(best['faithfulness'], max(f.values()), abs_tol=1e-5)
+
+def test_circuit_choices_are_the_constructions():
+    "the CLI names the constructions without importing torch; they must stay those of eap_nb.circuits"
+    from eap_nb.cli import CIRCUIT_CHOICES
+    from eap_nb.circuits import CIRCUITS
+    assert CIRCUIT_CHOICES == CIRCUITS + ('best',)
 
 def test_interrupt_is_one_line_and_writes_nothing(tmp_path):
     "item 9: Ctrl-C during ACDC: one line, exit 130, the earlier results in --out untouched, no temporary left"
@@ -256,7 +286,8 @@ def test_public_api():
     import eap_nb
     for name in ['Graph', 'eap_scores', 'patch_scores', 'circuit_metric', 'load_model', 'random_model', 'random_bridge',
                  'Batch', 'topk_circuit', 'threshold_circuit', 'faithfulness', 'acdc', 'roc_points', 'roc_auc',
-                 'planted_ioi', 'ModelUnavailable', 'gpt2_tokenizer', 'ACDCResult', 'load_trained']:
+                 'planted_ioi', 'ModelUnavailable', 'gpt2_tokenizer', 'ACDCResult', 'load_trained', 'connected',
+                 'greedy_circuit', 'node_topn', 'make_circuit', 'circuit_curves']:
         assert hasattr(eap_nb, name), name
         assert name in dir(eap_nb) and name in eap_nb.__all__, name
     assert eap_nb.Graph is __import__('eap_nb.graph').graph.Graph
