@@ -16,7 +16,7 @@ _NAMES = {
     'circuits': ['connected', 'greedy_circuit', 'node_topn', 'make_circuit', 'circuit_curves', 'CIRCUITS'],
     'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'kl_div', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',
              'eap_acdc_grid', 'acdc_order', 'forward_flops'],
-    'evaluation': ['roc_points', 'circuit_roc_points', 'roc_auc', 'pareto_points', 'faithfulness_curve', 'node_circuit',
+    'evaluation': ['roc_points', 'circuit_roc_points', 'roc_auc', 'pareto_points', 'faithfulness_curve',
                    'MIB_PERCENTS', 'roc_figure', 'faithfulness_figure', 'score_histogram', 'count_outside',
                    'draw_circuit', 'save_html', 'to_json', 'from_json', 'save_pt', 'load_pt', 'acdc_edge_list'],
     'planted': ['PlantedTask', 'planted_induction', 'planted_ioi', 'planted_greater_than', 'check_planted', 'PLANTED'],
