@@ -6,14 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 say() { echo "setup: $*"; }
+# This machine's pip configuration names package folders that may be absent; pip then warns once per package
+# ("WARNING: Location 'file:///...' is ignored"): those lines, and only those, are dropped from pip's stderr.
+pipq() { "$@" 2> >(grep -v "^WARNING: Location 'file:.*' is ignored: it is neither a file nor a directory" >&2); }
 if [ -x .venv/bin/python ]; then say "using the virtual environment .venv"
 else say "creating a virtual environment in .venv ($("$PY" --version))"; "$PY" -m venv .venv; fi
 say "updating pip"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 if .venv/bin/python -c "import torch" 2>/dev/null; then say "torch $(.venv/bin/python -c 'import torch; print(torch.__version__)') is installed"
-else say "installing torch 2.13.0 (CPU build; the largest download, a few minutes)"; .venv/bin/pip install -q "torch==2.13.0"; fi
+else say "installing torch 2.13.0 (CPU build; the largest download, a few minutes)"; pipq .venv/bin/pip install -q "torch==2.13.0"; fi
 say "installing eap_nb (editable) and its dependencies: transformer_lens, transformers, tokenizers, numpy, plotly,"
 say "  scikit-learn, tqdm, safetensors; and the dev tools: nbdev, jupyter, pytest (a few minutes the first time)"
 # setuptools' notice that an editable install is editable ("Editable installation.") is not about this package: filtered
-PYTHONWARNINGS="ignore:Editable installation" .venv/bin/pip install -q -e ".[dev]"
+PYTHONWARNINGS="ignore:Editable installation" pipq .venv/bin/pip install -q -e ".[dev]"
 say "done: .venv/bin/eap-nb, .venv/bin/nbdev-test and .venv/bin/pytest are ready"
