@@ -36,7 +36,7 @@ def with_clean_logprobs(model:nn.Module, # a HookedTransformer or TransformerBri
     "Copies of `batches` carrying `clean_logprobs` [batch, d_vocab]: the clean model's last-position log-probabilities"
     out = []
     for b in as_batches(batches):
-        kw = _fwd_kwargs(b, b.clean)
+        kw = _fwd_kwargs(b, b.clean, model)
         lp = _last(model(b.clean.to(_device(model)), **{k: v.to(_device(model)) for k, v in kw.items()}), b).log_softmax(-1)
         out.append(Batch(**{**vars(b), 'clean_logprobs': lp}))
     return out

@@ -78,7 +78,7 @@ def _clean_forward(model, graph, spec, batch, metric, extra_hooks):
     hooks = writer_hooks(model, graph, spec, put)
     hooks.append((spec.resid_pre(0), lambda x, hook: x.detach().requires_grad_(True)))
     with torch.enable_grad():
-        logits = model.run_with_hooks(batch.clean, fwd_hooks=hooks + extra_hooks, **_fwd_kwargs(batch, batch.clean))
+        logits = model.run_with_hooks(batch.clean, fwd_hooks=hooks + extra_hooks, **_fwd_kwargs(batch, batch.clean, model))
         m = run_metric(metric, logits, batch)
     if not m.requires_grad:
         raise ValueError("the metric does not depend on the logits: compute it from `logits` with differentiable operations "

@@ -154,9 +154,9 @@ def attention_mask(model:nn.Module, # a HookedTransformer or TransformerBridge
     from transformer_lens.utilities import get_attention_mask
     return get_attention_mask(tok, tokens, model.cfg.default_prepend_bos).to(tokens.device)
 
-def _fwd_kwargs(batch, tokens:Tensor, model:nn.Module|None=None) -> dict:
-    "The attention-mask keyword of a run on `tokens`: `attention_mask(model, tokens, batch)` (only the batch's without a model)"
-    m = getattr(batch, 'attention_mask', None) if model is None else attention_mask(model, tokens, batch)
+def _fwd_kwargs(batch, tokens:Tensor, model:nn.Module) -> dict:
+    "The attention-mask keyword of a run of `model` on `tokens`: `attention_mask(model, tokens, batch)`"
+    m = attention_mask(model, tokens, batch)
     return {} if m is None else dict(attention_mask=m.to(tokens.device))
 
 # %% ../nbs/02_patching.ipynb #34f21a7a
