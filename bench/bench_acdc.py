@@ -9,7 +9,9 @@ import argparse, os, platform, time
 import torch
 from eap_nb.models import random_model
 from eap_nb.graph import Graph
-from eap_nb.patching import Batch, circuit_metric, writer_outputs
+from eap_nb.data import Batch
+from eap_nb.hooks import writer_outputs
+from eap_nb.patching import circuit_metric
 from eap_nb.acdc import acdc, acdc_order, receiver_alive, with_clean_logprobs, kl_div, forward_flops
 
 def naive_acdc(model, graph, batch, metric, tau, e_corr):

@@ -13,13 +13,19 @@ model with random weights, RMSNorm, rotary positions and a gated MLP, through Tr
 as many key-value heads as query heads): plain fwd+fwd+bwd and EAP times, their ratio, and EAP's peak memory
 (`eap_nb.attribution.peak_memory`: CUDA allocator peak, or on CPU the profiler's allocation record) against
 `estimate_memory`, parameters excluded from both.
+
+With `--methods`: each attribution method of `eap_nb.methods.attribute` (EAP, EAP-IG-inputs, clean-corrupted,
+EAP-IG-activations) on the GPT-2-small shape, its time over the plain model's (clean fwd + corrupted fwd + bwd),
+and the number of forward passes it makes (`--ig-steps`, default 5; `--act-steps`, default 1, for EAP-IG-activations,
+whose cost is (1 + 2 n_layers) x steps gradient runs).
 """
 import argparse, json, os, platform, resource, subprocess, sys, time
 from pathlib import Path
 import torch
 from eap_nb.models import random_model, model_spec
 from eap_nb.graph import Graph
-from eap_nb.patching import Batch, patch_scores
+from eap_nb.data import Batch
+from eap_nb.patching import patch_scores
 from eap_nb.attribution import eap_scores, estimate_memory, peak_memory
 
 LLAMA = dict(n_layers=12, d_model=768, n_heads=12, d_mlp=2048, d_vocab=32000)  # Llama-style, GPT-2-small width
@@ -147,6 +153,26 @@ def shapes(args):
               flush=True)
         del model
 
+def methods(args):
+    "Each attribution method's time over the plain model's, and its forward passes, on the GPT-2-small shape"
+    from eap_nb.methods import attribute
+    model, graph, batch = setup(args)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+          f"threads {torch.get_num_threads()}, device {args.device}; random GPT-2-small shape, {graph.n_edges:,} edges; "
+          f"batch {args.batch} x {args.pos} tokens; plain and each method run in turn, min of {args.repeats} after a warm-up")
+    runs = [('EAP', 1), ('EAP-IG-inputs', args.ig_steps), ('clean-corrupted', 1), ('EAP-IG-activations', args.act_steps)]
+    fs = [lambda: plain_any(model, batch)] + [lambda k=k, m=m: attribute(model, graph, batch, metric, method=k, ig_steps=m, progress=False)
+                                              for k, m in runs]
+    ts = interleaved(fs, args.device, args.repeats)
+    calls = []
+    model.add_hook('hook_embed', lambda x, hook: calls.append(1), is_permanent=True)
+    print(f"{'method':20s} {'steps':>5s} {'forwards':>8s} {'time s':>7s} {'/ plain':>7s} {'/ EAP':>6s}")
+    print(f"{'plain':20s} {'':5s} {2:8d} {ts[0]:7.2f} {1:7.2f} {ts[0] / ts[1]:6.2f}")
+    for (k, m), f, t in zip(runs, fs[1:], ts[1:]):
+        calls.clear(); f()
+        print(f"{k:20s} {m:5d} {len(calls):8d} {t:7.2f} {t / ts[0]:7.2f} {t / ts[1]:6.2f}", flush=True)
+    model.reset_hooks(including_permanent=True)
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--batch', type=int, default=8); ap.add_argument('--pos', type=int, default=15)
@@ -154,9 +180,12 @@ def main():
     ap.add_argument('--patch-edges', type=int, default=256); ap.add_argument('--child', default=None)
     ap.add_argument('--threads', type=int, default=None, help='torch threads (1 is steadier on a shared machine)')
     ap.add_argument('--shapes', default=None, help="comma-separated: gpt2, gpt2-medium, attn-only-4l, llama, llama-gqa")
+    ap.add_argument('--methods', action='store_true', help='time every method of eap_nb.methods.attribute against plain')
+    ap.add_argument('--ig-steps', type=int, default=5); ap.add_argument('--act-steps', type=int, default=1)
     args = ap.parse_args()
     if args.threads: torch.set_num_threads(args.threads)
     if args.shapes: return shapes(args)
+    if args.methods: return methods(args)
     model, graph, batch = setup(args)
     if args.child:  # memory of one phase
         before = rss_mib('VmRSS')

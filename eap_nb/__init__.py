@@ -1,4 +1,10 @@
-"""Edge Attribution Patching (Syed, Rager & Conmy 2023), ACDC and exact activation patching for transformer circuits, as literate notebooks"""
+"""Edge Attribution Patching (Syed, Rager & Conmy 2023), ACDC and exact activation patching for transformer circuits, as literate notebooks
+
+Modules:
+
+- `eap_nb.data`: Clean and corrupted prompts in one checked container: cut into smaller batches, moved between devices, masked for padding, and scored by a metric whose answer is checked.
+- `eap_nb.hooks`: The one layer between the algorithms and TransformerLens: every writer's output, every reader's input, what an ablated edge carries, and one forward pass with any set of edges ablated.
+- `eap_nb.parallel`: Data parallelism under `torch.distributed`: each process scores its share of the batches, and one all-reduce sums what they found."""
 
 __version__ = "0.0.1"
 # Lazy: `import eap_nb` loads nothing heavy; `eap_nb.Graph` (or any name below) imports its submodule on first use, so
@@ -8,24 +14,32 @@ import importlib, sys, types
 _NAMES = {
     'models': ['random_model', 'random_bridge', 'hooked_config', 'load_model', 'ModelUnavailable', 'model_spec', 'SHAPES',
                'hub_reachable', 'word_tokenizer', 'cached_tokenizer'],
-    'graph': ['Graph'],
-    'patching': ['Batch', 'circuit_metric', 'patch_scores', 'faithfulness', 'writer_outputs', 'mean_writer_outputs',
-                 'last_only', 'split_batch', 'attention_mask', 'check_tokens'],
-    'attribution': ['eap_scores', 'estimate_memory', 'peak_memory', 'max_batch_size'],
+    'graph': ['Graph', 'Nodes', 'node_name', 'KINDS'],
+    'data': ['Batch', 'last_only', 'split_batch', 'attention_mask', 'check_tokens'],
+    'parallel': [],
+    'metrics': ['last_logits', 'logit_diff', 'docstring_metric', 'prob_diff', 'kl_div', 'l2', 'normalized'],
+    'hooks': ['writer_outputs', 'mean_writer_outputs'],
+    'patching': ['circuit_metric', 'patch_scores', 'faithfulness'],
+    'attribution': ['eap_scores', 'dense_scores', 'estimate_memory', 'peak_memory', 'max_batch_size'],
+    'methods': ['attribute', 'attribute_nodes'],
+    'atp': ['atp_star_scores', 'patched_patterns'],
     'prune': ['topk_circuit', 'threshold_circuit', 'prune_curve'],
-    'circuits': ['connected', 'greedy_circuit', 'node_topn', 'make_circuit', 'circuit_curves', 'CIRCUITS'],
-    'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'kl_div', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',
+    'circuits': ['connected', 'greedy_circuit', 'node_topn', 'make_circuit', 'circuit_curves', 'CIRCUITS', 'MIB_PERCENTS'],
+    'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',
              'eap_acdc_grid', 'acdc_order', 'forward_flops'],
     'evaluation': ['roc_points', 'circuit_roc_points', 'roc_auc', 'pareto_points', 'faithfulness_curve',
-                   'MIB_PERCENTS', 'roc_figure', 'faithfulness_figure', 'score_histogram', 'count_outside',
+                   'roc_figure', 'faithfulness_figure', 'score_histogram', 'count_outside',
                    'draw_circuit', 'save_html', 'to_json', 'from_json', 'save_pt', 'load_pt', 'acdc_edge_list'],
     'planted': ['PlantedTask', 'planted_induction', 'planted_ioi', 'planted_greater_than', 'check_planted', 'PLANTED'],
-    'limitations': ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'embedding_comparison',
+    'limitations': ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'embedding_comparison', 'method_scores', 'method_table',
                     'lambda_figure', 'youden', 'embedding_figure', 'youden_figure'],
+    'baselines': ['subnetwork_probing', 'sp_sweep', 'SPResult', 'hisp_scores', 'hisp_circuits', 'node_circuit',
+                  'node_truth', 'mask_nodes', 'gated_logits'],
     'trained': ['TrainedTask', 'load_trained', 'train', 'save_trained'],
     'tasks': ['gpt2_tokenizer', 'ioi', 'ioi_ground_truth', 'IOI_CIRCUIT', 'Task', 'greater_than',
               'greater_than_ground_truth', 'GT_CIRCUIT', 'gt_years', 'edge_role', 'docstring', 'docstring_prompt',
-              'docstring_ground_truth', 'DS_CIRCUIT', 'SPLITS'],
+              'docstring_ground_truth', 'DS_CIRCUIT', 'SPLITS', 'load_tracr', 'tracr_ground_truth', 'TRACR_CIRCUITS'],
+    'tracr': ['rasp_program', 'compile_tracr', 'tracr_weights', 'save_tracr', 'check_conversion', 'acdc_nodes'],
 }
 _HOME = {name: mod for mod, names in _NAMES.items() for name in names}  # public name -> submodule that defines it
 _SUBMODULES = set(_NAMES) | {'cli'}

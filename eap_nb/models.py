@@ -154,8 +154,10 @@ class ModelSpec:
     def resid_final(self) -> str: return f'blocks.{self.n_layers-1}.hook_resid_post'
     def z(self, l:int) -> str: return f'blocks.{l}.attn.hook_z'
     def mlp_out(self, l:int) -> str: return f'blocks.{l}.hook_mlp_out'
+    def attn_out(self, l:int) -> str: return f'blocks.{l}.hook_attn_out'  # all heads' outputs summed, with b_O
     def qkv_in(self, l:int, x:str) -> str: return f'blocks.{l}.hook_{x}_input'
     def qkv(self, l:int, x:str) -> str: return f'blocks.{l}.attn.hook_{x}'
+    def pattern(self, l:int) -> str: return f'blocks.{l}.attn.hook_pattern'  # softmax of the scores [batch, head, query, key]
     def mlp_in(self, l:int) -> str: return f'blocks.{l}.hook_mlp_in'
     tok: str = 'hook_embed'
     pos: str = 'hook_pos_embed'

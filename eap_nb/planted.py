@@ -16,7 +16,8 @@ import torch
 from torch import Tensor, nn
 from transformer_lens import HookedTransformer, HookedTransformerConfig
 from .graph import Graph
-from .patching import Batch
+from .data import Batch
+from .metrics import logit_diff, prob_diff, normalized
 
 # %% ../nbs/08_planted.ipynb #d87db79a
 def layout(**sizes, # name=width of each subspace, in order
@@ -40,12 +41,10 @@ class PlantedTask:
     def truth(self, graph:Graph, # the model's graph, either convention
              ) -> Tensor:
         "The ground truth as a mask on `graph` (ACDC convention: plus the internal edge of every q/k/v input used)"
-        keep = graph.mask(self.ground_truth).clone()
-        if graph.qkv_edges:
-            for e in self.ground_truth:
-                r = e.split('->')[1]
-                if '<' in r: keep[graph.index(f"{r}->{r.split('<')[0]}")] = True
-        return keep
+        keep = graph.mask(self.ground_truth)
+        if not graph.qkv_edges: return keep
+        M, I = graph.dense(keep)
+        return graph.flat(M, I | M.any(0))  # a q/k/v input a kept edge feeds passes it on to its head
 
 def _blank(cfg:HookedTransformerConfig) -> tuple:
     "A model of `cfg` and an all-zero state dict to write its weights into; the global torch generator is left alone"
@@ -178,9 +177,7 @@ def planted_ioi(N:int=10, # names
             corrupted[i] = torch.cat([torch.tensor([BOS]), b2, torch.tensor([END])])
             io[i], s[i] = A, Sn
         return Batch(clean, corrupted, io=io, s=s)
-    def metric(logits, b):
-        last = logits[:, -1]
-        return last.gather(1, b.io[:, None])[:, 0] - last.gather(1, b.s[:, None])[:, 0]
+    def metric(logits, b): return logit_diff(logits[:, -1], b.io, b.s)
     correct = lambda logits, b: logits[:, -1, :N].argmax(-1) == b.io
     return PlantedTask('ioi', m, ['input->a0.h0<q>', 'input->a0.h0<k>', 'a0.h0->a1.h0<k>', 'input->a1.h0<v>',
                                   'a1.h0->a2.h0<q>', 'input->a2.h0<k>', 'input->a2.h0<v>', 'a2.h0->logits'],
@@ -229,10 +226,7 @@ def planted_greater_than(NN:int=20, # number tokens
         clean[torch.arange(n), where] = num
         corrupted = clean.clone(); corrupted[torch.arange(n), where] = 1
         return Batch(clean, corrupted, num=num)
-    def metric(logits, b):
-        p = logits[:, -1, :NN].softmax(-1)
-        above = torch.arange(NN, device=logits.device)[None] > b.num[:, None].to(logits.device)
-        return (p * above).sum(-1) - (p * ~above).sum(-1)
+    def metric(logits, b): return prob_diff(logits[:, -1], torch.arange(NN), b.num, renormalize=True)  # over the numbers
     correct = lambda logits, b: logits[:, -1, :NN].argmax(-1) > b.num.to(logits.device)
     return PlantedTask('greater-than', m, ['input->a0.h0<v>', 'a0.h0->m0', 'm0->logits'],
                        ['input->a0.h0<q>', 'input->a0.h0<k>'], make_batch, metric, correct,
@@ -248,7 +242,8 @@ def check_planted(task:PlantedTask, # a planted model with its task
                   taus:tuple=(1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0), # ACDC thresholds for the ROC
                  ) -> dict:
     "Accuracy, faithfulness, knock-out, non-circuit effect and ROC curves/AUCs of a planted model"
-    from eap_nb.patching import circuit_metric, patch_scores, patched_logits, ablation_matrix, ablation_values
+    from eap_nb.hooks import patched_logits, ablation_matrix, ablation_values
+    from eap_nb.patching import circuit_metric, patch_scores
     from eap_nb.attribution import eap_scores
     from eap_nb.acdc import acdc_sweep, with_clean_logprobs, kl_div
     from eap_nb.evaluation import roc_points, circuit_roc_points, roc_auc
@@ -270,7 +265,7 @@ def check_planted(task:PlantedTask, # a planted model with its task
               'ACDC (KL)': circuit_roc_points([r.keep for r in kl], truth),
               'ACDC (task metric)': circuit_roc_points([r.keep for r in tm], truth)}
     return dict(graph=graph, accuracy=acc, full=full, empty=empty, circuit=circ, knocked_out=knock,
-                faithfulness=(circ - empty) / (full - empty), knockout_faithfulness=(knock - empty) / (full - empty),
+                faithfulness=normalized(circ, full, empty), knockout_faithfulness=normalized(knock, full, empty),
                 noncircuit_logit_change=(lg - only).abs().mean().item(), logit_std=lg.std(-1).mean().item(),
                 eap=eap, exact=exact, curves=curves, auc={k: roc_auc(*v) for k, v in curves.items()},
                 acdc_kept={'KL': [int(r.keep.sum()) for r in kl], 'task metric': [int(r.keep.sum()) for r in tm]})

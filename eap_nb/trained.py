@@ -17,7 +17,8 @@ import numpy as np
 import torch
 from torch import Tensor
 from transformer_lens import HookedTransformer, HookedTransformerConfig
-from .patching import Batch
+from .data import Batch
+from .metrics import logit_diff, prob_diff, docstring_metric
 
 # %% ../nbs/10_trained.ipynb #1f6b2652
 GPT2 = {  # GPT-2 token ids of the pieces the tasks use
@@ -86,9 +87,7 @@ def ioi_task() -> TrainedTask:
                                        n3, W(' gave'), W(' a'), O, W(' to')]
             rows.append(tmpl(*first, S)); rows_c.append(tmpl(X, Y, Z)); io.append(A); s.append(S)
         return Batch(torch.tensor(rows), torch.tensor(rows_c), io=torch.tensor(io), s=torch.tensor(s))
-    def metric(logits, b):
-        last = logits[:, -1]
-        return last.gather(1, b.io[:, None].to(last.device))[:, 0] - last.gather(1, b.s[:, None].to(last.device))[:, 0]
+    def metric(logits, b): return logit_diff(logits[:, -1], b.io, b.s)
     correct = lambda logits, b: logits[:, -1].argmax(-1).cpu() == b.io
     return TrainedTask('ioi', ids, make_batch, metric, correct, lambda b, g: b.io)
 
@@ -106,10 +105,7 @@ def greater_than_task() -> TrainedTask:
                  W(' to'), W(' 17')] for i in range(n)]
         clean = torch.tensor(rows); corrupted = clean.clone(); corrupted[:, 7] = years[1]
         return Batch(clean, corrupted, yy=yy, years=years, shared=('years',))  # the table of 100 year tokens: one for all
-    def metric(logits, b):
-        p = logits[:, -1, b.years.to(logits.device)].softmax(-1)
-        above = torch.arange(100, device=logits.device)[None] > b.yy[:, None].to(logits.device)
-        return (p * above).sum(-1) - (p * ~above).sum(-1)
+    def metric(logits, b): return prob_diff(logits[:, -1], b.years, b.yy, renormalize=True)  # over the 100 years
     def correct(logits, b):
         return logits[:, -1, b.years.to(logits.device)].argmax(-1).cpu() > b.yy
     def target(b, g):  # a uniformly random later year
@@ -135,9 +131,7 @@ def docstring_task() -> TrainedTask:
             rows.append(prompt(a, b, c, d, a, b)); rows_c.append(prompt(r[0], r[1], r[2], r[3], r[4], r[5]))
             ans.append(c); others.append([a, b, d])
         return Batch(torch.tensor(rows), torch.tensor(rows_c), answer=torch.tensor(ans), others=torch.tensor(others))
-    def metric(logits, b):
-        last = logits[:, -1]
-        return last.gather(1, b.answer[:, None].to(last.device))[:, 0] - last.gather(1, b.others.to(last.device)).max(-1).values
+    def metric(logits, b): return docstring_metric(logits[:, -1], b.answer, b.others)
     correct = lambda logits, b: logits[:, -1].argmax(-1).cpu() == b.answer
     return TrainedTask('docstring', ids, make_batch, metric, correct, lambda b, g: b.answer)
 

@@ -7,7 +7,8 @@ links to documented names. One change: nbdev's `exec_show_docs` runs every cell 
 so whole analyses, pretrained ones included); here only what `show_doc` needs runs (exported cells, cells of
 nothing but imports, `show_doc` cells), and every other cell keeps its stored outputs. Then nbconvert (lab
 template) makes the pages. Plotly figures are drawn by `plotly.min.js`, copied beside the pages from the
-installed plotly package; nothing is fetched from the network (no require.js, MathJax, mermaid or CDN).
+installed plotly package, and equations by the MathJax copied from nbs/mathjax/ (SVG output, no font files);
+nothing is fetched from the network (no require.js, mermaid or CDN).
 
 Usage: python scripts/render_docs.py [--out _docs_html] [--force] [--workers 2]
 """
@@ -23,6 +24,7 @@ NBS = ROOT / 'nbs'
 OUT = ROOT / '_docs_html'
 PLOTLY_MIME = 'application/vnd.plotly.v1+json'
 STAMP = '.stamp.json'
+MATHJAX = 'mathjax/es5/tex-svg-full.js'  # MathJax 3, relative to nbs/ and to the output folder
 
 
 # ---------------------------------------------------------------- which notebooks, in which order, and staleness
@@ -191,7 +193,8 @@ def to_plain(nbd: dict, stem: str, doc_url: str):
 TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{% if resources.n_plots %}<script src="plotly.min.js"></script>{% endif %}{%- endblock html_head_js -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mathjax -%}{% if resources.has_math %}<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\(', '\\)']], processEscapes: true}};</script>
+<script src="mathjax/es5/tex-svg-full.js" async></script>{% endif %}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block extra_css %}<style type="text/css">{{ resources.site_css }}</style>{% endblock extra_css %}
 {%- block body_header -%}
@@ -302,6 +305,8 @@ def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int =
     cfg = get_config(ROOT)
     doc_url = (cfg.doc_host or '') + (cfg.doc_baseurl or '')
     shutil.copy2(Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js', out / 'plotly.min.js')
+    (out / MATHJAX).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(nbs / MATHJAX, out / MATHJAX)  # vendored in nbs/ (nbs/mathjax/SOURCE.txt), as _quarto.yml uses it
 
     done = [(p, json.loads((cache / (p.name + '.json')).read_text())) for p in nbl]
     plain = []
@@ -313,7 +318,8 @@ def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int =
     for q in pages: q['title_html'] = inline_md(q['title'])
     exp = _exporter()
     for i, (p, nb, fm, n_plots) in enumerate(plain):
-        res = dict(n_plots=n_plots, site_css=CSS, site_title=cfg.title or cfg.lib_name, site_desc=inline_md(cfg.description),
+        has_math = any(c.cell_type == 'markdown' and '$' in c.source for c in nb.cells)
+        res = dict(n_plots=n_plots, has_math=has_math, site_css=CSS, site_title=cfg.title or cfg.lib_name, site_desc=inline_md(cfg.description),
                    pages=[dict(q, current=j == i) for j, q in enumerate(pages)],
                    prev=pages[i - 1] if i else None, next=pages[i + 1] if i + 1 < len(pages) else None,
                    metadata=dict(name=fm.get('title', p.stem)))

@@ -2,9 +2,13 @@
 # Create .venv in the checkout (if needed) and install eap_nb into it, editable, with the dev tools.
 # torch is installed first from the pinned CPU build: an unpinned torch would pull a multi-GB CUDA build.
 # One line per step; pip runs quietly (its errors still show).
+# Extras: `bash scripts/setup.sh dev,tracr` (the test command's) adds the tracr extra (tracr, jax: compiles the RASP
+# models of nbs/15_tracr.ipynb); the default is `dev`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+EXTRAS=${1:-dev}
+case ",$EXTRAS," in *[!a-z,]*) echo "setup: extras must be a comma-separated list such as dev,tracr, got '$EXTRAS'" >&2; exit 2;; esac
 say() { echo "setup: $*"; }
 # This machine's pip configuration names package folders that may be absent; pip then warns once per package
 # ("WARNING: Location 'file:///...' is ignored"): those lines, and only those, are dropped from pip's stderr.
@@ -18,5 +22,6 @@ else say "installing torch 2.13.0 (CPU build; the largest download, a few minute
 say "installing eap_nb (editable) and its dependencies: transformer_lens, transformers, tokenizers, numpy, plotly,"
 say "  scikit-learn, tqdm, safetensors; and the dev tools: nbdev, jupyter, pytest (a few minutes the first time)"
 # setuptools' notice that an editable install is editable ("Editable installation.") is not about this package: filtered
-PYTHONWARNINGS="ignore:Editable installation" pipq .venv/bin/pip install -q -e ".[dev]"
+case ",$EXTRAS," in *,tracr,*) say "  and the tracr extra: tracr-pypi, jax, jaxlib, dm-haiku, chex (compiles the RASP models; about 0.5 GB)";; esac
+PYTHONWARNINGS="ignore:Editable installation" pipq .venv/bin/pip install -q -e ".[$EXTRAS]"
 say "done: .venv/bin/eap-nb, .venv/bin/nbdev-test and .venv/bin/pytest are ready"

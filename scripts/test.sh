@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: set up .venv; the library must be what nbdev-export makes of the notebooks; the notebooks must be
-# clean (nbdev-clean changes nothing); every notebook runs (nbdev-test); pytest for the command line.
+# Every test: set up .venv (with the tracr extra: 15_tracr compiles its models); the library must be what nbdev-export
+# makes of the notebooks; the notebooks must be clean (nbdev-clean changes nothing); every notebook runs (nbdev-test);
+# pytest for the command line.
 # Ends with one line: "eap_nb: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ V=.venv/bin
 passed=0; failed=0
 ok()   { passed=$((passed + $1)); }
 bad()  { failed=$((failed + $1)); }
-if ! bash scripts/setup.sh; then echo "setup failed"; echo "eap_nb: 0 passed, 1 failed"; exit 1; fi
+if ! bash scripts/setup.sh dev,tracr; then echo "setup failed"; echo "eap_nb: 0 passed, 1 failed"; exit 1; fi
 
 snap=$(mktemp -d)
 cp -r eap_nb nbs "$snap/"

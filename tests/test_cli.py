@@ -173,6 +173,11 @@ P = ['discover', '--model', 'planted-ioi', '--task', 'ioi']
     (P + ['--method', 'acdc', '--circuit', 'greedy'], '--circuit'),
     (P + ['--circuit', 'fastest'], '--circuit'),
     (P + ['--circuit', 'greedy', '--threshold', '0.1'], '--circuit'),
+    (P + ['--ig-steps', '3'], '--ig-steps'),
+    (P + ['--method', 'clean-corrupted', '--ig-steps', '3'], '--ig-steps'),
+    (P + ['--method', 'EAP-IG-inputs', '--ig-steps', '0'], '--ig-steps'),
+    (P + ['--method', 'EAP-IG-activations', '--ig-steps', 'many'], '--ig-steps'),
+    (P + ['--method', 'EAP-IG'], 'EAP-IG'),
 ])
 def test_bad_input_is_one_line_error(args, says, tmp_path):
     "item 8: one line, exit 2, before any work, and the output folder is not created"
@@ -334,6 +339,29 @@ def test_public_name_shadowing_a_submodule():
             "from eap_nb.acdc import acdc_sweep\n"
             "assert callable(eap_nb.acdc) and eap_nb.acdc.__module__ == 'eap_nb.acdc', eap_nb.acdc\n"
             "assert eap_nb.roc_auc is eap_nb.evaluation.roc_auc and 'eap_nb.acdc' in __import__('sys').modules\n"
+            "print('ok')")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr
+
+def test_tracr_acdc_reproduces_acdcs_auc(tmp_path):
+    "issue 16 item 6: ACDC on a compiled tracr model, zero ablation, scored against ACDC's ground truth (published edge AUC 1.000)"
+    out = tmp_path / 'tracr'
+    r = run('discover', '--model', 'tracr-proportion', '--task', 'tracr-proportion', '--method', 'acdc', '--ablation', 'zero',
+            '--quiet', '--out', str(out))
+    assert r.returncode == 0, r.stderr
+    s = strict_json(out / 'summary.json')
+    assert (s['n_edges'], s['ground_truth_edges'], s['ablation'], s['acdc_metric']) == (38, 10, 'zero', 'task'), s
+    assert s['auc'] == 1.0 and len(s['roc_sweep_taus']) == 21, s  # ACDC's sweep 10^linspace(-5, -1, 21), tau 0.01 among them
+    r = run('discover', '--model', 'tracr-reverse', '--task', 'tracr-reverse', '--method', 'acdc', '--acdc-metric', 'kl',
+            '--out', str(tmp_path / 'kl'))
+    one_line_error(r, '--acdc-metric kl does not apply to tracr-reverse')
+
+def test_tracr_loads_without_tracr_or_jax():
+    "issue 16: the shipped tracr weights load with neither tracr nor jax imported"
+    code = ("import sys, eap_nb\n"
+            "m = eap_nb.load_tracr('reverse')\n"
+            "assert (m.cfg.n_layers, m.cfg.d_model) == (4, 41), m.cfg\n"
+            "assert not {'tracr', 'jax'} & set(sys.modules), sorted({'tracr', 'jax'} & set(sys.modules))\n"
             "print('ok')")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr

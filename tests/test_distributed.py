@@ -10,7 +10,8 @@ import sys, torch, torch.distributed as dist
 import eap_nb.patching as P, eap_nb.attribution as A
 from eap_nb.models import random_model
 from eap_nb.graph import Graph
-from eap_nb.patching import Batch, patch_scores
+from eap_nb.data import Batch
+from eap_nb.patching import patch_scores
 from eap_nb.attribution import eap_scores
 
 def toy_batch(model, b, p, seed):
@@ -49,7 +50,7 @@ model.add_hook('hook_embed', lambda x, hook: seen.append(len(x)), is_permanent=T
 eap_scores(model, graph, bs, metric, progress=False)
 res['examples'] = sum(seen) // 2  # a corrupted and a clean forward per example
 model.reset_hooks(including_permanent=True)
-P._all_reduce_sum = A._all_reduce_sum = lambda *ts, device=None: list(ts)  # what a process has without the all-reduce
+P.all_reduce_sum = A.all_reduce_sum = lambda *ts, device=None: list(ts)  # what a process has without the all-reduce
 res['eap_no_reduce'] = eap_scores(model, graph, bs, metric, progress=False)
 res['patch_no_reduce'] = patch_scores(model, graph, bs, metric, edges=edges, progress=False)
 torch.save(res, f'{out}/rank{rank}.pt')
