@@ -38,7 +38,7 @@ def _hold(c:Tensor) -> Callable:
 
 def writer_groups(graph:Graph, spec:ModelSpec) -> list:
     "(hook name, writers) of every group EAP-IG interpolates at once: the input, each layer's heads, each MLP"
-    groups = [(spec.resid_pre(0), slice(0, 2 if graph.split_embeddings else 1))]
+    groups = [(spec.resid_pre(0), slice(0, len(graph.embedding_writers)))]
     for l in range(graph.n_layers):
         groups.append((spec.attn_out(l), graph.head_writers(l)))
         if graph.has_mlp: groups.append((spec.mlp_out(l), slice(graph.mlp_writer(l), graph.mlp_writer(l) + 1)))

@@ -104,12 +104,15 @@ def acdc_nodes(graph:Graph, # a graph with ACDC's q/k/v-internal edges (`qkv_edg
     "(node names, bool mask of the nodes `keep` touches) in ACDC's node ROC convention (its get_present_nodes + filter_nodes)"
     if not graph.qkv_edges: raise ValueError("ACDC's nodes include each head's q/k/v: build the graph with qkv_edges=True")
     keep = graph.mask(keep)
-    heads = [w for w in graph.writers if w.startswith('a')]
+    W, R = graph.writer_nodes, graph.reader_nodes
+    heads = [graph.writers[i] for i in W.of('head').nonzero()[:, 0].tolist()]
     names = list(graph.writers) + ['logits'] + [f'{h}<{x}>' for h in heads for x in 'qkv'] + [f'{h}:{x}' for h in heads for x in 'qkv']
     index, present = {n: i for i, n in enumerate(names)}, torch.zeros(len(names), dtype=torch.bool)
-    for e in keep.nonzero()[:, 0].tolist():
-        w, r = graph.edges[e].split('->')
-        present[index[w]] = True  # a writer, or the q/k/v input of an internal edge
-        if e >= graph.n_residual_edges: present[index[f'{r}:{w[-2]}']] = True  # the head's internal q/k/v
-        elif r in index: present[index[r]] = True  # MLP inputs are not nodes
+    kept = keep.nonzero()[:, 0]
+    residual, internal = kept[kept < graph.n_residual_edges], kept[kept >= graph.n_residual_edges] - graph.n_residual_edges
+    for w, r in zip(graph.edge_w[residual].tolist(), graph.edge_r[residual].tolist()):
+        present[index[graph.writers[w]]] = present[index[graph.readers[r]]] = True  # an MLP's input is the MLP's node
+    for r in graph.internal_r[internal].tolist():  # a head's q/k/v input -> the head's internal q/k/v
+        head = graph.writers[int(R.owner[r])]
+        present[index[graph.readers[r]]] = present[index[f'{head}:{R.qkv[r]}']] = True
     return names, present
