@@ -16,7 +16,7 @@ from .models import model_flags
 from .graph import Graph
 from .data import run_metric, forward_kwargs, to_device, model_device
 from .parallel import world, shard, all_reduce_sum
-from .hooks import WriterBuffer, writer_hooks, ablation_values, prepare
+from .hooks import WriterBuffer, writer_hooks, ablation_values, prepare, store_hook
 from .attribution import qkv_input_grads
 
 # %% ../nbs/03b_atp.ipynb #2f1d8163
@@ -29,14 +29,6 @@ def _gate(gates:list, l:int) -> Callable:
         return y
     return f
 
-def _keep(store:dict, key, clone:bool=False) -> Callable:
-    "A forward hook that stores its tensor (a clone where the backend hands out a shared tensor) and passes it on"
-    def f(x, hook):
-        if clone: x = x.clone()
-        store[key] = x
-        return x
-    return f
-
 def _clean_run(model, graph, spec, batch, metric, split:bool, qk_fix:bool, gates:list|None):
     "The clean forward with grad: (writer outputs, metric [batch], stored tensors, the keys to differentiate)"
     store, keys, put = {}, [], WriterBuffer(graph.n_writers)
@@ -47,13 +39,13 @@ def _clean_run(model, graph, spec, batch, metric, split:bool, qk_fix:bool, gates
     for l in range(graph.n_layers):
         hooks.append((spec.resid_pre(l), lambda x, hook, l=l: store.__setitem__(('x', l), x.detach())))
         for c in lin:
-            hooks.append((spec.qkv_in(l, c) if split else spec.qkv(l, c), _keep(store, (c, l), clone=split))); keys.append((c, l))
-        if qk_fix: hooks.append((spec.pattern(l), _keep(store, ('A', l), clone=True))); keys.append(('A', l))
-        if graph.has_mlp: hooks.append((spec.mlp_in(l), _keep(store, ('m', l), clone=True))); keys.append(('m', l))
+            hooks.append((spec.qkv_in(l, c) if split else spec.qkv(l, c), store_hook(store, (c, l), clone=split))); keys.append((c, l))
+        if qk_fix: hooks.append((spec.pattern(l), store_hook(store, ('A', l), clone=True))); keys.append(('A', l))
+        if graph.has_mlp: hooks.append((spec.mlp_in(l), store_hook(store, ('m', l), clone=True))); keys.append(('m', l))
         if gates is not None:
             hooks.append((spec.z(l), _gate(gates, l)))
             if graph.has_mlp: hooks.append((spec.mlp_out(l), _gate(gates, l)))
-    hooks.append((spec.resid_final(), _keep(store, 'final', clone=True))); keys.append('final')
+    hooks.append((spec.resid_final(), store_hook(store, 'final', clone=True))); keys.append('final')
     with model_flags(model, split_qkv=split, mlp_in=True), torch.enable_grad():
         logits = model.run_with_hooks(batch.clean, fwd_hooks=hooks, **forward_kwargs(batch, batch.clean, model))
         m = run_metric(metric, logits, batch)

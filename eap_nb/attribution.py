@@ -19,7 +19,7 @@ from .models import model_flags, model_spec, ModelSpec
 from .graph import Graph
 from .data import as_batches, run_metric, attention_mask, model_device, to_device, forward_kwargs, split_batch
 from .parallel import world, shard, all_reduce_sum
-from .hooks import WriterBuffer, writer_hooks, writer_outputs, ablation_values, prepare
+from .hooks import WriterBuffer, writer_hooks, writer_outputs, ablation_values, prepare, store_hook
 
 # %% ../nbs/03_attribution.ipynb #54d70530
 def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPre/RMS/RMSPre, nn.LayerNorm, Identity)
@@ -87,14 +87,6 @@ def _clean_forward(model, graph, spec, batch, metric, extra_hooks, tokens=None, 
                          "(no .detach(), .item() or constants)")
     return e.value, m
 
-def _keep(store, key, clone=False):
-    "A hook that stores its tensor (a clone when the backend hands out the residual stream itself)"
-    def f(x, hook):
-        if clone: x = x.clone()
-        store[key] = x
-        return x
-    return f
-
 def _final_grads(graph, spec, store, m, keys):
     "Gradients of the summed metric at the stored tensors `keys` (zeros where unused)"
     ins = [store[k] for k in keys]
@@ -107,9 +99,9 @@ def _reader_grads(model, graph, spec, batch, metric, split:bool, tokens=None, pr
     for l in range(graph.n_layers):
         if not split: hooks.append((spec.resid_pre(l), lambda x, hook, l=l: store.__setitem__(('x', l), x.detach())))
         for c in 'qkv':
-            hooks.append((spec.qkv_in(l, c) if split else spec.qkv(l, c), _keep(store, (c, l), clone=split))); keys.append((c, l))
-        if graph.has_mlp: hooks.append((spec.mlp_in(l), _keep(store, ('m', l), clone=True))); keys.append(('m', l))
-    hooks.append((spec.resid_final(), _keep(store, 'final', clone=True))); keys.append('final')
+            hooks.append((spec.qkv_in(l, c) if split else spec.qkv(l, c), store_hook(store, (c, l), clone=split))); keys.append((c, l))
+        if graph.has_mlp: hooks.append((spec.mlp_in(l), store_hook(store, ('m', l), clone=True))); keys.append(('m', l))
+    hooks.append((spec.resid_final(), store_hook(store, 'final', clone=True))); keys.append('final')
     with model_flags(model, split_qkv=split, mlp_in=True):
         e, m = _clean_forward(model, graph, spec, batch, metric, hooks, tokens, pre_hooks, writers)
         grads = _final_grads(graph, spec, store, m, keys)
