@@ -333,6 +333,11 @@ def test_load_model_offline_fails_clearly():
     assert r.returncode == 0, r.stderr
     assert 'UNAVAILABLE' in r.stdout and 'attn-only-4l' in r.stdout
 
+def python_prints_ok(code:str):
+    "Run `code` in a fresh interpreter (nothing imported yet) and check that it exits 0 printing just 'ok'"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr
+
 def test_public_name_shadowing_a_submodule():
     "`eap_nb.acdc` is the function even after the submodule `eap_nb.acdc` has been imported (as the CLI and notebooks do)"
     code = ("import eap_nb, eap_nb.acdc, eap_nb.evaluation\n"
@@ -340,8 +345,7 @@ def test_public_name_shadowing_a_submodule():
             "assert callable(eap_nb.acdc) and eap_nb.acdc.__module__ == 'eap_nb.acdc', eap_nb.acdc\n"
             "assert eap_nb.roc_auc is eap_nb.evaluation.roc_auc and 'eap_nb.acdc' in __import__('sys').modules\n"
             "print('ok')")
-    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr
+    python_prints_ok(code)
 
 def test_tracr_acdc_reproduces_acdcs_auc(tmp_path):
     "issue 16 item 6: ACDC on a compiled tracr model, zero ablation, scored against ACDC's ground truth (published edge AUC 1.000)"
@@ -363,5 +367,4 @@ def test_tracr_loads_without_tracr_or_jax():
             "assert (m.cfg.n_layers, m.cfg.d_model) == (4, 41), m.cfg\n"
             "assert not {'tracr', 'jax'} & set(sys.modules), sorted({'tracr', 'jax'} & set(sys.modules))\n"
             "print('ok')")
-    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr
+    python_prints_ok(code)
