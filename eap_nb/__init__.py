@@ -1,10 +1,4 @@
-"""Edge Attribution Patching (Syed, Rager & Conmy 2023), ACDC and exact activation patching for transformer circuits, as literate notebooks
-
-Modules:
-
-- `eap_nb.data`: Clean and corrupted prompts in one checked container: cut into smaller batches, moved between devices, masked for padding, and scored by a metric whose answer is checked.
-- `eap_nb.hooks`: The one layer between the algorithms and TransformerLens: every writer's output, every reader's input, what an ablated edge carries, and one forward pass with any set of edges ablated.
-- `eap_nb.parallel`: Data parallelism under `torch.distributed`: each process scores its share of the batches, and one all-reduce sums what they found."""
+"""Edge Attribution Patching (Syed, Rager & Conmy 2023), ACDC and exact activation patching for transformer circuits, as literate notebooks"""
 
 __version__ = "0.0.1"
 # Lazy: `import eap_nb` loads nothing heavy; `eap_nb.Graph` (or any name below) imports its submodule on first use, so
@@ -23,6 +17,8 @@ _NAMES = {
     'attribution': ['eap_scores', 'dense_scores', 'estimate_memory', 'peak_memory', 'max_batch_size'],
     'methods': ['attribute', 'attribute_nodes'],
     'atp': ['atp_star_scores', 'patched_patterns'],
+    'families': ['FAMILIES', 'MAX_CTX', 'family_shape', 'family_config', 'random_family_model', 'family_hf_config',
+                 'random_family_bridge'],
     'prune': ['topk_circuit', 'threshold_circuit', 'prune_curve'],
     'circuits': ['connected', 'greedy_circuit', 'node_topn', 'make_circuit', 'circuit_curves', 'CIRCUITS', 'MIB_PERCENTS'],
     'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',
@@ -32,7 +28,8 @@ _NAMES = {
                    'draw_circuit', 'save_html', 'to_json', 'from_json', 'save_pt', 'load_pt', 'acdc_edge_list'],
     'planted': ['PlantedTask', 'planted_induction', 'planted_ioi', 'planted_greater_than', 'check_planted', 'PLANTED'],
     'limitations': ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'embedding_comparison', 'method_scores', 'method_table',
-                    'lambda_figure', 'youden', 'embedding_figure', 'youden_figure'],
+                    'lambda_figure', 'youden', 'embedding_figure', 'youden_figure', 'embedding_outliers', 'lambda_panels',
+                    'curve_summary'],
     'baselines': ['subnetwork_probing', 'sp_sweep', 'SPResult', 'hisp_scores', 'hisp_circuits', 'node_circuit',
                   'node_truth', 'mask_nodes', 'gated_logits'],
     'trained': ['TrainedTask', 'load_trained', 'train', 'save_trained'],

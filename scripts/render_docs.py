@@ -43,7 +43,7 @@ def _fingerprint(nbs: Path = NBS) -> dict:
     "What the rendered site depends on: each notebook's content, this script, and the nbdev settings"
     h = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()[:16]
     return {'notebooks': {p.name: h(p) for p in notebooks(nbs)}, 'script': h(Path(__file__)),
-            'pyproject': h(ROOT / 'pyproject.toml')}
+            'pyproject': h(ROOT / 'pyproject.toml'), 'notes': {p.name: h(p) for p in sorted((ROOT / 'notes').glob('*.md'))}}
 
 
 def is_stale(out: Path = OUT, nbs: Path = NBS) -> bool:
@@ -275,6 +275,61 @@ def _relative_doc_links(body: str, doc_url: str) -> str:
     return re.sub(rf'href="{base}([^"#]*)', lambda m: f'href="{m.group(1) or "index.html"}', body)
 
 
+def _local_links(body: str) -> str:
+    "Links written for Jupyter and GitHub point at the rendered pages: `07_evaluation.ipynb#x` -> `evaluation.html#x`, `../notes/n.md` -> `notes/n.html`, nbdev's [source] links -> the copy of the module in `source/`"
+    body = re.sub(r'href="([\w.-]+\.ipynb)(#[^"]*)?"', lambda m: f'href="{page_name(Path(m.group(1)))}{m.group(2) or ""}"', body)
+    body = re.sub(r'href="(?:[^"]*/)?blob/[^/"]+/(eap_nb/[\w/]+\.py)(?:#L\d+)?"', r'href="source/\1"', body)  # nbdev's [source]
+    return re.sub(r'href="\.\./notes/([\w.-]+)\.md(#[^"]*)?"', lambda m: f'href="notes/{m.group(1)}.html{m.group(2) or ""}"', body)
+
+
+_re_link = re.compile(r'<a href="([\w.-]*\.html)?#([^"]+)"([^>]*)>(.*?)</a>', re.S)
+_re_id = re.compile(r'\b(?:id|name)="([^"]+)"')
+
+
+def fix_anchors(out: Path, names: list[str]) -> list[str]:
+    "Anchors of the pages `names` in `out` made to resolve: nbdev links `Graph.from_model` as `#graph.from_model`, nbconvert's id is `Graph.from_model` (case differs): relinked; a link nbdev made to a name with no documentation on its page (a private helper) becomes plain code. Returns the links left dead"
+    from urllib.parse import unquote
+    ids = {n: set(_re_id.findall((out / n).read_text(encoding='utf-8'))) for n in names}
+    low = {n: {i.lower(): i for i in v} for n, v in ids.items()}
+    dead = []
+    for n in names:
+        def fix(m):
+            page, frag, rest, text = m.group(1) or n, unquote(m.group(2)), m.group(3), m.group(4)
+            if page not in ids or frag in ids[page] or m.group(2) in ids[page]: return m.group(0)  # decoded or raw, as browsers match
+            if frag.lower() in low[page]:
+                return f'<a href="{m.group(1) or ""}#{html.escape(low[page][frag.lower()])}"{rest}>{text}</a>'
+            if text.startswith('<code>') and text.endswith('</code>'): return text  # nbdev's link to an undocumented name
+            dead.append(f'{n}: {page}#{frag}')
+            return m.group(0)
+        f = out / n
+        f.write_text(_re_link.sub(fix, f.read_text(encoding='utf-8')), encoding='utf-8')
+    return dead
+
+
+NOTE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>
+<style>body {{ font-family: system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; line-height: 1.6; }}
+pre {{ background: #f7f7f7; padding: .6em; overflow-x: auto; }} table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #ddd; padding: .2em .5em; }}</style></head>
+<body><p><a href="../index.html">eap_nb</a> / notes / {name}</p>
+{body}</body></html>
+"""
+
+
+def render_notes(out: Path, notes: Path = ROOT / 'notes') -> list[Path]:
+    "Each `notes/*.md` (the verification notes the task pages cite) as a page `out/notes/<name>.html`"
+    import mistune
+    md = mistune.create_markdown(plugins=['table', 'strikethrough'])
+    done = []
+    for p in sorted(notes.glob('*.md')):
+        (out / 'notes').mkdir(parents=True, exist_ok=True)
+        title = next((l.lstrip('# ').strip() for l in p.read_text().splitlines() if l.startswith('#')), p.stem)
+        q = out / 'notes' / (p.stem + '.html')
+        q.write_text(NOTE_PAGE.format(title=html.escape(title), name=html.escape(p.name), body=md(p.read_text())),
+                     encoding='utf-8')
+        done.append(q)
+    return done
+
+
 def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int = 2, quiet: bool = False) -> Path:
     "Render every notebook in `nbs` into `out`; a notebook processed before (same content, same script) is reused"
     import plotly
@@ -324,7 +379,11 @@ def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int =
                    prev=pages[i - 1] if i else None, next=pages[i + 1] if i + 1 < len(pages) else None,
                    metadata=dict(name=fm.get('title', p.stem)))
         body, _ = exp.from_notebook_node(nb, resources=res)
-        (out / page_name(p)).write_text(_relative_doc_links(body, doc_url), encoding='utf-8')
+        (out / page_name(p)).write_text(_local_links(_relative_doc_links(body, doc_url)), encoding='utf-8')
+    render_notes(out)
+    (out / 'source' / 'eap_nb').mkdir(parents=True, exist_ok=True)  # the modules the [source] links open
+    for f in sorted((ROOT / 'eap_nb').glob('*.py')): shutil.copy2(f, out / 'source' / 'eap_nb' / f.name)
+    for d in fix_anchors(out, [q['href'] for q in pages]): print(f'warning: dead anchor {d}', file=sys.stderr)
     (out / 'pages.json').write_text(json.dumps([{k: q[k] for k in ('href', 'title', 'nb', 'n_plots')} for q in pages], indent=1))
     (out / STAMP).write_text(json.dumps(fp, indent=1))
     for pr in problems: print(f'warning: show_doc execution: {pr}', file=sys.stderr)

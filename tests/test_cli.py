@@ -128,7 +128,7 @@ def test_default_k_reaches_faithfulness_target(tmp_path):
     r = run('discover', '--model', 'trained-ioi', '--task', 'ioi', '--prompts', '16', '--out', str(tmp_path / 'b'))
     assert r.returncode == 0, r.stderr
     s = strict_json(tmp_path / 'b' / 'summary.json')
-    assert s['faithfulness'] >= 0.8 and re.search(rf"k = {s['n_edges_kept']}\b.*faithfulness", r.stdout), r.stdout
+    assert s['faithfulness'] >= 0.8 and re.search(rf"k = {s['k']}\b.*faithfulness", r.stdout), r.stdout
     assert '-0.000' not in r.stdout
 
 def test_readme_does_not_claim_ground_truth_for_trained_models():
@@ -145,7 +145,7 @@ def test_refuses_non_empty_out(tmp_path):
     assert (out / 'summary.json').read_text() == '{"k": 10}'
     r = run(*args, '--overwrite')
     assert r.returncode == 0 and r.stderr.strip() == '', r.stderr  # --quiet: no bars
-    assert strict_json(out / 'summary.json')['n_edges_kept'] == 3 and sorted(p.name for p in tmp_path.iterdir()) == ['run']
+    assert strict_json(out / 'summary.json')['n_edges_requested'] == 3 and sorted(p.name for p in tmp_path.iterdir()) == ['run']
 
 P = ['discover', '--model', 'planted-ioi', '--task', 'ioi']
 @pytest.mark.parametrize('args,says', [
@@ -197,7 +197,7 @@ def test_circuit_option(tmp_path):
         assert r.returncode == 0, r.stderr
         s, js = strict_json(tmp_path / c / 'summary.json'), json.loads((tmp_path / c / 'circuit.json').read_text())
         runs[c] = s, {e for e, v in js['edges'].items() if v['in_graph']}
-        assert s['circuit'] == c and s['n_edges_kept'] == len(runs[c][1]) and (c == 'topk') == (f'({c} circuit)' not in r.stdout)
+        assert s['circuit'] == c and s['n_edges_kept'] == len(runs[c][1]) and (c == 'topk') == (f'({c} circuit' not in r.stdout)
     (topk, t), (conn, cn), (greedy, gr) = runs['topk'], runs['connected'], runs['greedy']
     assert len(t) == 6 and cn <= t and len(gr) <= 6
     assert math.isclose(conn['faithfulness'], topk['faithfulness'], abs_tol=1e-6)  # dangling edges are no-ops
@@ -208,6 +208,18 @@ def test_circuit_option(tmp_path):
     f = best['circuit_faithfulness']
     assert sorted(f) == ['connected', 'greedy', 'topk'] and best['circuit'] in f
     assert math.isclose(f['greedy'], greedy['faithfulness'], abs_tol=1e-5) and math.isclose(best['faithfulness'], max(f.values()), abs_tol=1e-5)
+
+def test_best_construction_is_the_default(tmp_path):
+    "issue 20: without --circuit the most faithful construction is used, and the summary says which, why, and both sizes"
+    r = run('discover', '--model', 'planted-ioi', '--task', 'ioi', '--k', '6', '--prompts', '16', '--out', str(tmp_path / 'd'), '--quiet')
+    assert r.returncode == 0, r.stderr
+    s = strict_json(tmp_path / 'd' / 'summary.json')
+    assert (s['circuit_requested'], s['n_edges_requested']) == ('best', 6), s
+    assert s['circuit'] in s['circuit_edges'] and s['n_edges_kept'] == s['circuit_edges'][s['circuit']], s
+    assert s['circuit_chosen_by'].startswith('the most faithful') and math.isclose(s['faithfulness'], max(s['circuit_faithfulness'].values()), abs_tol=1e-9)
+    line = next(l for l in r.stdout.splitlines() if 'edges kept' in l)
+    assert f"{s['n_edges_kept']} of 193 edges kept" in line and s['circuit'] in line
+    assert (s['n_edges_kept'] != 6) == ('6 requested' in line), line  # fewer edges than asked: said where it is printed
 
 def test_circuit_choices_are_the_constructions():
     "the CLI names the constructions without importing torch; they must stay those of eap_nb.circuits"
@@ -254,7 +266,7 @@ def test_unknown_command():
 
 def test_help_documents_every_option():
     "item 11: each option says what it does and its default"
-    for cmd in ('discover', 'demo'):
+    for cmd in ('discover', 'demo', 'reproduce'):
         r = run(cmd, '--help')
         assert r.returncode == 0
         opts = re.split(r'\n  (?=-)', r.stdout.split('options:')[1])[1:]
@@ -278,7 +290,8 @@ def test_parsing_imports_no_heavy_stack():
     "item 1: `import eap_nb`, --help, list and argument errors never import torch or TransformerLens"
     code = ("import sys, time; t = time.perf_counter()\n"
             "import eap_nb, eap_nb.cli as c\n"
-            "for a in (['list'], ['discover', '--model', 'planted-ioi', '--task', 'ioi', '--k', '0'], ['--help']):\n"
+            "for a in (['list'], ['discover', '--model', 'planted-ioi', '--task', 'ioi', '--k', '0'], ['--help'], ['reproduce', '--help'],\n"
+            "          ['reproduce', '--task', 'ioi', '--taus', 'nan']):\n"
             "    try: c.main(a)\n"
             "    except SystemExit: pass\n"
             "print('HEAVY', sorted(m for m in ('torch', 'transformer_lens', 'transformers') if m in sys.modules))\n"
@@ -368,3 +381,49 @@ def test_tracr_loads_without_tracr_or_jax():
             "assert not {'tracr', 'jax'} & set(sys.modules), sorted({'tracr', 'jax'} & set(sys.modules))\n"
             "print('ok')")
     python_prints_ok(code)
+
+
+def test_reproduce_offline_is_one_line_error(tmp_path):
+    "issue 18: `eap-nb reproduce` without the hub refuses in one line, exit 2, and creates nothing"
+    t = time.perf_counter()
+    r = run('reproduce', '--task', 'ioi', '--out', str(tmp_path / 'o'), env=dict(os.environ, HF_HUB_OFFLINE='1'))
+    print(f'reproduce without a hub: {time.perf_counter() - t:.1f} s')
+    one_line_error(r, 'gpt2 needs pretrained weights')
+    assert not (tmp_path / 'o').exists()
+
+@pytest.mark.parametrize('args,says', [(['--task', 'gpt3'], 'gpt3'), (['--task', 'ioi', '--taus', 'nan'], '--taus'),
+                                       (['--task', 'ioi', '--taus', '-1'], '--taus'), (['--task', 'ioi', '--prompts', '0'], '--prompts')])
+def test_reproduce_bad_input_is_one_line_error(args, says, tmp_path):
+    one_line_error(run('reproduce', *args, '--out', str(tmp_path / 'never')), says)
+    assert not (tmp_path / 'never').exists()
+
+REPRODUCE_WITH_A_RANDOM_HUB = """
+import importlib, sys
+import eap_nb.cli as cli
+from eap_nb.models import random_model
+from eap_nb.tasks import gpt2_tokenizer
+models, acdc = importlib.import_module('eap_nb.models'), importlib.import_module('eap_nb.acdc')
+m = random_model('gpt2', d_model=64, d_head=8, d_mlp=64, n_ctx=64, seed=0)  # GPT-2 small's graph, narrow: seconds, not minutes
+m.tokenizer = gpt2_tokenizer()
+models.load_model, cli._hub_problem = (lambda name, **kw: m), (lambda *a, **kw: None)  # the hub, played by the random model
+if sys.argv[2] == 'again':  # every step must come from the first run
+    acdc.acdc = eap = lambda *a, **kw: sys.exit('a finished step ran again')
+    importlib.import_module('eap_nb.attribution').eap_scores = eap
+sys.exit(cli.main(['reproduce', '--task', 'ioi', '--out', sys.argv[1], '--prompts', '4', '--taus', '1']))
+"""
+
+def test_reproduce_with_the_hub_replaced(tmp_path):
+    "issue 18: `eap-nb reproduce --task ioi` end to end on a random model of GPT-2 small's graph; a rerun reuses every step"
+    out = tmp_path / 'ioi'
+    go = lambda *a: subprocess.run([sys.executable, '-c', REPRODUCE_WITH_A_RANDOM_HUB, str(out), *a], capture_output=True, text=True, timeout=600)
+    r = go('first')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'reproduce steps' in r.stderr and 'ACDC receivers' in r.stderr, r.stderr[-2000:]  # progress bars on stderr
+    s = strict_json(out / 'summary.json')
+    assert (s['n_edges'], s['ground_truth_edges'], s['split'], s['taus']) == (32491, 963, 'test', [1.0]), s
+    assert sorted(s['methods']) == ['ACDC (KL)', 'ACDC (logit difference)', 'EAP'] and s['methods']['ACDC (KL)']['acdc_published'] == 0.869
+    assert sorted(p.name for p in (out / 'steps').iterdir()) == ['acdc-kl-tau1.pt', 'acdc-task-tau1.pt', 'eap.pt']
+    assert re.search(r'EAP +\d\.\d{3} ', r.stdout) and 'reused' not in r.stdout, r.stdout
+    again = go('again')
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count('reused') == 3 and strict_json(out / 'summary.json')['methods'] == s['methods'], again.stdout

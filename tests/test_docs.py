@@ -200,3 +200,57 @@ def test_pages_render_offline_with_figures(site, browser):
     assert (shots / 'index.png').exists()
     if fig_page: assert (shots / f"{fig_page['href'][:-5]}-figure.png").exists()
     if any(p['href'] == TASK_PAGE for p in pages): assert (shots / f'{TASK_PAGE[:-5]}-figure.png').exists()
+
+
+def _targets(page: Path):
+    "(href, anchor ids) of a rendered page: every link target, and every id/name a link can point to"
+    from html.parser import HTMLParser
+    class P(HTMLParser):
+        def __init__(self): super().__init__(); self.hrefs, self.ids = [], set()
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == 'a' and a.get('href'): self.hrefs.append(a['href'])
+            if tag in ('img', 'script', 'iframe') and a.get('src'): self.hrefs.append(a['src'])
+            self.ids.update(v for k, v in attrs if k in ('id', 'name') and v)
+    p = P(); p.feed(page.read_text(encoding='utf-8'))
+    return p.hrefs, p.ids
+
+
+def dead_links(site: Path) -> list:
+    "Links of the rendered pages that lead nowhere: a missing file, a missing anchor, a notebook, or a site that does not exist"
+    from urllib.parse import urlparse, unquote
+    pages = sorted(site.glob('*.html')) + sorted(site.glob('notes/*.html'))
+    ids = {}
+    out = []
+    for page in pages:
+        hrefs, _ = _targets(page)
+        for h in hrefs:
+            u = urlparse(h)
+            if u.scheme in ('http', 'https'):
+                if 'eap-nb' in u.netloc or u.path.startswith('/eap-nb/'): out.append(f'{page.name}: {h} (no such site)')
+                continue
+            if u.scheme in ('mailto', 'data', 'javascript') or h.startswith('#') and not h[1:]: continue
+            if u.scheme: out.append(f'{page.name}: {h}'); continue
+            target = page if not u.path else (page.parent / unquote(u.path)).resolve()
+            if u.path.endswith(('.ipynb', '.md')): out.append(f'{page.name}: {h} (a source file, not a page)'); continue
+            if not target.exists(): out.append(f'{page.name}: {h} (missing)'); continue
+            if u.fragment and target.suffix == '.html':
+                if target not in ids: ids[target] = _targets(target)[1]
+                if not {u.fragment, unquote(u.fragment)} & ids[target]:  # browsers match the raw or the decoded fragment
+                    out.append(f'{page.name}: {h} (no anchor #{u.fragment})')
+    return out
+
+
+def test_dead_links_found(tmp_path):
+    "The checker itself: a page linking to a notebook, a missing page, a missing anchor and the placeholder site"
+    (tmp_path / 'a.html').write_text('<a href="b.html#x">1</a><a href="b.html#y">2</a><a href="02_patching.ipynb">3</a>'
+                                     '<a href="c.html">4</a><a href="https://eap-nb.github.io/eap_nb/x.html">5</a>'
+                                     '<a href="https://arxiv.org/abs/2310.10348">6</a>')
+    (tmp_path / 'b.html').write_text('<h2 id="x">x</h2>')
+    got = dead_links(tmp_path)
+    assert len(got) == 4 and all(s in ' '.join(got) for s in ('#y', '.ipynb', 'c.html', 'eap-nb.github.io')), got
+
+
+def test_no_dead_links(site):
+    bad = dead_links(site)
+    assert not bad, f'{len(bad)} dead links in the rendered pages:\n' + '\n'.join(bad[:40])
