@@ -12,7 +12,7 @@ turn, `--repeats` times after a warm-up, minimum of each; their ratio comes from
 (`peak_memory`) against `estimate_memory`, parameters excluded from both. A model `Graph.from_model` (or EAP) refuses
 gets a row saying so. With `--write`, the table replaces this script's section in bench/RESULTS.md (or is appended).
 """
-import argparse, datetime, os, platform, re, time, warnings
+import argparse, datetime, os, platform, re, sys, time, warnings
 from pathlib import Path
 import torch
 from eap_nb.families import FAMILIES, random_family_model, random_family_bridge
@@ -20,6 +20,8 @@ from eap_nb.models import model_spec
 from eap_nb.graph import Graph
 from eap_nb.data import Batch
 from eap_nb.attribution import eap_scores, estimate_memory, peak_memory, _use_split
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_eap import metric, sync, interleaved, plain_any  # the same baseline and timing as bench_eap.py
 
 DEFAULT = 'gpt2,pythia-160m,llama-3.2-1b,llama-3.1-8b,qwen-2.5-0.5b,mistral-7b,gemma-2-2b'
 TITLE = '## CPU, model families: EAP / plain on a scaled-down model of each'
@@ -30,26 +32,7 @@ def scale(name, args):
     group = f['n_heads'] // (f.get('n_key_value_heads') or f['n_heads'])
     return dict(n_layers=args.layers, n_key_value_heads=max(1, round(args.heads / group)), d_head=args.d_head, d_vocab=args.vocab, n_ctx=256)
 
-def metric(logits, batch):
-    last = logits[:, -1]
-    return last.gather(1, batch.answer[:, None])[:, 0] - last.mean(-1)
-
-def sync(dev):
-    if str(dev).startswith('cuda'): torch.cuda.synchronize()
-
-def interleaved(fs, dev, repeats):
-    "Minimum time of each function, run in turn `repeats` times after a warm-up"
-    for f in fs: f(); sync(dev)
-    ts = [[] for _ in fs]
-    for _ in range(repeats):
-        for f, t in zip(fs, ts):
-            t0 = time.perf_counter(); f(); sync(dev); t.append(time.perf_counter() - t0)
-    return [min(t) for t in ts]
-
-def plain(model, batch):
-    with torch.no_grad(): model(batch.corrupted)
-    model.zero_grad(set_to_none=True)
-    metric(model(batch.clean), batch).sum().backward()
+plain = plain_any
 
 def row(name, backend, args):
     t0 = time.perf_counter()

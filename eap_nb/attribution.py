@@ -210,7 +210,7 @@ def estimate_memory(model:nn.Module, graph:Graph,
            + (4 * bp * H * k + (3 + cap) * b * H * p * p + (1 if split else 4) * d * H * k) * s + p * p
     attn += 2 * bp * d * n if spec.post_norm else 0  # the two post-norms keep their inputs
     act = ACT_SAVES.get(getattr(cfg, 'act_fn', ''), 5)
-    act = (act + 2) * bp * dm + 3 * d * dm if getattr(cfg, 'gated_mlp', False) else act * bp * dm  # gated: gate and linear outputs, contiguous weight copies
+    act = (act + 2) * bp * dm + (3 * d * dm if spec.backend == 'hooked' else 0) if getattr(cfg, 'gated_mlp', False) else act * bp * dm  # gated: gate and linear outputs; TransformerLens also makes contiguous weight copies
     mlp = ((2 * s + n) if split else (s + 2 * n)) * bp * d + act * s
     stored = 2 * (n_in * L + Lm + 1) * bp * d if split else (L + 2 * (Lm + 1)) * bp * d + 6 * L * bp * H * k
     out = dict(parameters=sum(q.numel() for q in model.parameters()) * s,

@@ -247,6 +247,7 @@ main.page .jp-RenderedHTMLCommon h3 { font-size: 1.25em; }
 main.page .jp-RenderedHTMLCommon p, main.page .jp-RenderedHTMLCommon li { max-width: 52em; }
 .page-description { font-size: 1.15em; color: #555; margin-top: -.3em; }
 main.page .jp-InputArea-editor { border: 1px solid #e3e3e3; border-radius: 4px; background: #f7f7f7; }
+main.page .jp-InputArea-editor pre { white-space: pre-wrap; overflow-wrap: anywhere; }  /* long code lines wrap, no sideways scrolling */
 main.page .jp-OutputArea-output pre { font-size: 13px; }
 main.page .jp-OutputArea-output { overflow-x: auto; }
 main.page .jp-RenderedMarkdown.jp-OutputArea-output { padding: .2em 1em .6em; border: 1px solid #dee2e6; border-radius: 6px;

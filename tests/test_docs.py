@@ -184,6 +184,9 @@ def test_pages_render_offline_with_figures(site, browser):
         failures += [f"{p['href']}: non-local source {s}" for s in srcs if not s.startswith('file:')]
         links = set(browser.eval("[...document.querySelectorAll('nav.sidebar a')].map(a => a.getAttribute('href'))"))
         if links != {q['href'] for q in pages}: failures.append(f"{p['href']}: navigation links {sorted(links)}")
+        wide = browser.eval("[...document.querySelectorAll('.jp-InputArea-editor pre')]"
+                            ".filter(e => e.scrollWidth > e.clientWidth + 1).length")
+        if wide: failures.append(f"{p['href']}: {wide} code cells scroll sideways (long lines must wrap)")
         h1 = browser.eval("(document.querySelector('main h1') || {}).textContent || ''")
         if not h1.strip(): failures.append(f"{p['href']}: no title (h1)")
         if p['href'] == 'index.html':
