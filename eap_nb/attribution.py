@@ -213,13 +213,15 @@ def estimate_memory(model:nn.Module, graph:Graph,
     act = (act + 2) * bp * dm + (3 * d * dm if spec.backend == 'hooked' else 0) if getattr(cfg, 'gated_mlp', False) else act * bp * dm  # gated: gate and linear outputs; TransformerLens also makes contiguous weight copies
     mlp = ((2 * s + n) if split else (s + 2 * n)) * bp * d + act * s
     stored = 2 * (n_in * L + Lm + 1) * bp * d if split else (L + 2 * (Lm + 1)) * bp * d + 6 * L * bp * H * k
-    out = dict(parameters=sum(q.numel() for q in model.parameters()) * s,
+    rep = H // (getattr(cfg, 'n_key_value_heads', None) or H)
+    copies = 2 * L * d * H * k * s if spec.backend == 'bridge' and rep > 1 else 0  # a bridge's ungrouped key/value projections, held for the run
+    out = dict(parameters=sum(q.numel() for q in model.parameters()) * s, kv_copies=copies,
                writer_outputs=2 * W * bp * d * s,
                activations=L * attn + Lm * mlp + (2 * bp * d + d * V) * s + bp * d * n,
                logits=(3 if (getattr(cfg, 'output_logits_soft_cap', None) or -1) > 0 else 2) * bp * V * s,  # a soft-cap's tanh keeps one more
                gradients=stored * s + W * bp * d * 4 + n_in * bp * d * (4 + (s if split else 0)),
                scores=W * R * 4)
-    out['total'] = (out['parameters'] + out['scores'] + out['writer_outputs']
+    out['total'] = (out['parameters'] + out['kv_copies'] + out['scores'] + out['writer_outputs']
                     + max(out['activations'] + out['logits'], out['gradients']))
     return out
 
