@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'HUB_REPOS', 'SCORERS', 'METHODS', 'APPLIES', 'ABLATIONS', 'CIRCUIT_CHOICES', 'ACDC_TAUS', 'TAU',
-           'ACDC_METRIC', 'SEED', 'IG_STEPS', 'K_PERCENTS', 'FAITHFULNESS_TARGET', 'EAP_ACDC_PERCENT', 'REPRODUCE',
-           'REPRODUCE_TAUS', 'PAPER_SAYS', 'ACDC_SOURCE', 'CLIError', 'check_args', 'default_k', 'discover',
-           'list_models', 'demo', 'reproduce', 'main']
+           'ACDC_METRIC', 'SEED', 'IG_STEPS', 'K_PERCENTS', 'FAITHFULNESS_TARGET', 'EAP_ACDC_PERCENT', 'PROMPTS',
+           'EXIT', 'MARKER', 'OUR_NAMES', 'SCORES_ARE', 'REPRODUCE', 'REPRODUCE_TAUS', 'PAPER_SAYS', 'ACDC_SOURCE',
+           'EXIT_HELP', 'CLIError', 'RunError', 'check_args', 'default_k', 'discover', 'list_models', 'demo',
+           'reproduce', 'main']
 
 # %% ../nbs/17_cli.ipynb #957655f7
-import argparse, functools, json, math, os, shutil, sys, tempfile, time
+import argparse, contextlib, functools, hashlib, io, json, math, os, shutil, signal, socket, sys, tempfile, time
 from pathlib import Path
 
 # %% ../nbs/17_cli.ipynb #8f49c864
@@ -24,9 +25,9 @@ MODELS = {  # n_edges: the graph's size (checked below); truth: the ground truth
     'attn-only-4l': dict(offline=False, tasks=['docstring'], n_edges=1281, truth="ACDC's"),
     # ACDC's compiled tracr models (15_tracr): ACDC's graph (token and position embeddings apart, q/k/v-internal edges),
     # its l2 metric (minimised; ACDC also runs ACDC on it, KL does not apply) and its threshold sweep
-    'tracr-reverse': dict(offline=True, tasks=['tracr-reverse'], n_edges=106, truth="ACDC's", graph=dict(qkv_edges=True, split_embeddings=True),
+    'tracr-reverse': dict(offline=True, tasks=['tracr-reverse'], n_edges=106, truth="ACDC's", graph=dict(qkv_edges=True, split_embeddings=True), max_prompts=6,
                           acdc_metric='task', minimize=True, taus=tuple(round(10 ** (-5 + i / 5), 12) for i in range(21))),
-    'tracr-proportion': dict(offline=True, tasks=['tracr-proportion'], n_edges=38, truth="ACDC's", graph=dict(qkv_edges=True, split_embeddings=True),
+    'tracr-proportion': dict(offline=True, tasks=['tracr-proportion'], n_edges=38, truth="ACDC's", graph=dict(qkv_edges=True, split_embeddings=True), max_prompts=50,
                              acdc_metric='task', minimize=True, taus=tuple(round(10 ** (-5 + i / 5), 12) for i in range(21))),
 }
 HUB_REPOS = {'gpt2': ('gpt2', 'openai-community/gpt2'), 'attn-only-4l': ('NeelNanda/Attn_Only_4L_512W_C4_Code',)}
@@ -42,22 +43,178 @@ TAU, ACDC_METRIC, SEED, IG_STEPS = 0.01, 'kl', 1, 5  # defaults
 K_PERCENTS, FAITHFULNESS_TARGET = (1, 2, 5, 10, 20, 50, 100), 0.8  # the default k without a ground truth
 EAP_ACDC_PERCENT = 20  # eap+acdc's default EAP cut, % of the edges
 
-class CLIError(Exception): "A user error: printed as one line, exit status 2"
+PROMPTS = 64  # the default number of prompt pairs (or all a model's fixed data has, if fewer)
+EXIT = dict(done=0, failed=1, usage=2, no_circuit=3, interrupted=130, terminated=143)  # `eap-nb`'s exit statuses
 
-# %% ../nbs/17_cli.ipynb #6ab4ac47
+class CLIError(Exception): "A user error: printed as one line, exit status 2"
+class RunError(CLIError): "The results could not be delivered where asked (disk full, --out changed during the run): one line, exit status 1"
+
+# %% ../nbs/17_cli.ipynb #76767aee
+MARKER = '.eap-nb'  # written into every folder eap-nb fills: --overwrite replaces only folders that hold it
+OUR_NAMES = frozenset({'scores.pt', 'circuit.json', 'circuit.html', 'summary.json', 'plotly.min.js', 'eap', 'acdc',
+                       'eap+acdc', 'run.json', 'steps', 'roc.html', MARKER})  # what eap-nb writes into --out
+
+def _out_path(out:str|Path, # --out, as given
+             ) -> Path:
+    "`out` as a path, refused in one line where it is empty, the root, home, the working directory or one of its ancestors"
+    if not str(out).strip(): raise CLIError("--out is empty: name a folder, e.g. --out eap-nb-out")
+    p, cwd, home = Path(out).expanduser().resolve(), Path.cwd().resolve(), Path.home().resolve()
+    what = ('the root folder' if p == Path(p.anchor) else 'your home folder' if p == home else 'the working directory'
+            if p == cwd else 'a folder that holds the working directory' if p in cwd.parents else None)
+    if what: raise CLIError(f"--out {str(out)!r} is {what}: eap-nb writes a folder of its own there; name a new one, e.g. --out eap-nb-out")
+    return Path(out)
+
+def _ours(out:Path) -> bool:
+    "`out` is a folder eap-nb wrote: it holds the marker, or (written before the marker existed) nothing but eap-nb's names"
+    names = {p.name for p in out.iterdir()}
+    return MARKER in names or bool(names) and names <= OUR_NAMES
+
 def _check_out(out:str|Path, # the output folder
                overwrite:bool=False, # replacing an earlier run is allowed
               ):
-    "Refuse an --out that holds something (unless `overwrite`) or cannot be written; creates nothing"
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise CLIError(f"--out {str(out)!r} is a file, not a folder: choose a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise CLIError(f"--out {str(out)!r} is not empty (an earlier run?): choose another folder, or add --overwrite to replace it")
-    parent = out.resolve().parent
+    "Refuse an --out that is unsafe, holds something (unless `overwrite` and eap-nb wrote it) or cannot be written; creates nothing"
+    p = _out_path(out)
+    if p.exists() and not p.is_dir(): raise CLIError(f"--out {str(out)!r} is a file, not a folder: choose a folder")
+    if p.is_dir() and any(p.iterdir()):
+        if not overwrite: raise CLIError(f"--out {str(out)!r} is not empty (an earlier run?): choose another folder, or add --overwrite to replace it")
+        if not _ours(p): raise CLIError(f"--out {str(out)!r} holds files eap-nb did not write (no {MARKER} marker): "
+                                        "--overwrite replaces only eap-nb's own output folders; choose another folder")
+    parent = p.resolve().parent
     while not parent.exists(): parent = parent.parent
     try: Path(tempfile.mkdtemp(prefix='.eap-nb-probe-', dir=parent)).rmdir()  # the results are written beside --out
     except OSError as e: raise CLIError(f"cannot write to {str(out)!r}: {e.strerror or e}") from None
 
+def _lock(key:str): # the lock's name
+    "An exclusive lock named `key` (None if another process holds it), freed by the OS when this process ends, however it ends"
+    if sys.platform.startswith('linux'):  # an abstract Unix socket: no file anywhere, nothing left behind
+        s = socket.socket(socket.AF_UNIX)
+        try: s.bind('\0' + key); return s
+        except OSError: s.close(); return None
+    import fcntl  # elsewhere: flock on a file in the system's temporary folder
+    d = Path(tempfile.gettempdir()) / 'eap-nb-locks'; d.mkdir(exist_ok=True)
+    f = open(d / f'{key}.lock', 'a')
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB); return f
+    except OSError: f.close(); return None
+
+def _listing(folder:Path) -> frozenset:
+    "Every path under `folder`, relative to it (empty where `folder` does not exist)"
+    return frozenset(p.relative_to(folder).as_posix() for p in folder.rglob('*')) if folder.is_dir() else frozenset()
+
+@contextlib.contextmanager
+def _claimed(out:str|Path, # the output folder
+             check, # check(): refuses `out` in one line (`_check_out`); run again once `out` is held
+            ):
+    "Hold `out` for this run (a second run on it refuses in one line) and yield what it held at the start"
+    lock = _lock('eap-nb-out-' + hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:32])
+    if lock is None: raise CLIError(f"--out {str(out)!r} is in use by another eap-nb run: wait for it to finish, or choose another folder")
+    try:
+        check()  # again: it may have changed since the arguments were checked
+        yield _listing(Path(out))
+    finally: lock.close()
+
+def _shown(out:str|Path) -> str:
+    "`out` as printed: a folder name with one trailing slash"
+    return f"{Path(out)}/"
+
+def _rescue(out:Path, write, e:OSError):
+    "Writing `out` failed with `e`: write the results into a new folder in the system's temporary folder and say where (RunError)"
+    why = e.strerror or str(e)
+    try:
+        d = Path(tempfile.mkdtemp(prefix='eap-nb-results-'))
+        try: write(d)
+        except BaseException: shutil.rmtree(d, ignore_errors=True); raise
+    except OSError as e2:
+        raise RunError(f"could not write --out {_shown(out)} ({why}), nor a copy in {tempfile.gettempdir()} ({e2.strerror or e2}): "
+                       "nothing was written; free some space (or fix the folder's permissions) and run again") from None
+    raise RunError(f"could not write --out {_shown(out)} ({why}): the results are in {_shown(d)} instead") from None
+
+def _set_aside(out:Path, tmp:Path, new:list):
+    "`out` changed during the run: give the results in `tmp` a visible name beside it and say so (RunError)"
+    stem = out.with_name(f"{out.name}-eap-nb-{time.strftime('%Y%m%d-%H%M%S')}")
+    keep, i = stem, 1
+    while keep.exists(): i += 1; keep = stem.with_name(f'{stem.name}-{i}')
+    tmp.rename(keep)
+    few = ', '.join(new[:3]) + (f' and {len(new) - 3} more' if len(new) > 3 else '')
+    raise RunError(f"--out {_shown(out)} changed during the run ({few} appeared): nothing in it was touched; "
+                   f"the results are in {_shown(keep)}")
+
+def _publish(out:str|Path, # the output folder, claimed with `_claimed`
+             write, # write(folder): fills a fresh, empty folder with the results (may be called again to rescue them)
+             before:frozenset=frozenset(), # what `out` held when the run claimed it
+            ):
+    "Write the results into a temporary folder beside `out`, then put it in place of `out`; delete nothing that appeared during the run"
+    out = Path(out).absolute()
+    def fill(d):
+        write(d)
+        from eap_nb import __version__
+        (d / MARKER).write_text(json.dumps(dict(written_by=f'eap-nb {__version__}', time=time.strftime('%Y-%m-%d %H:%M:%S'))) + '\n')
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # also where the parent was removed during the run
+        tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.eap-nb-', dir=out.parent))
+    except OSError as e: _rescue(out, fill, e)
+    try:
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's folder is private; --out should be like any new folder
+        fill(tmp)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _rescue(out, fill, e)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True); raise
+    aside = tmp.with_name(tmp.name + '-old')
+    try:
+        if new := sorted(_listing(out) - before): _set_aside(out, tmp, new)
+        if out.exists():
+            out.rename(aside)  # the earlier run (or an empty folder), moved aside in one step
+            if new := sorted(_listing(aside) - before):  # something landed between the look and the move: put it back
+                aside.rename(out); _set_aside(out, tmp, new)
+        tmp.rename(out)
+    except BaseException:
+        if aside.exists() and not out.exists(): aside.rename(out)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+# %% ../nbs/17_cli.ipynb #1d7a0ff0
+_SIGNALS = []  # the signals (SIGINT, SIGTERM) `main` received during this command, in order
+
+def _in_finaliser(frame) -> bool:
+    "The interrupted code is a finaliser (`__del__`), where Python prints an exception and drops it"
+    while frame is not None:
+        if frame.f_code.co_name == '__del__': return True
+        frame = frame.f_back
+    return False
+
+def _on_signal(signum, frame):
+    "SIGINT or SIGTERM during `main`: remember it and raise KeyboardInterrupt now, or from the alarm if raising here would be lost"
+    first = not _SIGNALS
+    _SIGNALS.append(signum)
+    if first and hasattr(signal, 'setitimer') and signal.getsignal(signal.SIGALRM) is _on_alarm:
+        signal.setitimer(signal.ITIMER_REAL, 0.2, 0.2)  # `_on_alarm` until `main` has it
+    if not _in_finaliser(frame): raise KeyboardInterrupt
+
+def _on_alarm(signum, frame):
+    "Raise the interrupt again unless it is being handled: an interrupt swallowed on its way (a finaliser, a bare except) comes back"
+    if _SIGNALS and not isinstance(sys.exc_info()[1], KeyboardInterrupt) and not _in_finaliser(frame): raise KeyboardInterrupt
+
+def _check_interrupt():
+    "Raise KeyboardInterrupt if an interrupt arrived and was swallowed before it reached `main`"
+    if _SIGNALS: raise KeyboardInterrupt
+
+@contextlib.contextmanager
+def _signals_handled():
+    "SIGINT and SIGTERM raise KeyboardInterrupt (which cannot be swallowed) while the block runs; the old handlers after"
+    import threading
+    if threading.current_thread() is not threading.main_thread(): yield; return  # handlers can only be set in the main thread
+    _SIGNALS.clear()
+    names = ['SIGINT', 'SIGTERM'] + (['SIGALRM'] if hasattr(signal, 'setitimer') else [])
+    old = {n: signal.signal(getattr(signal, n), _on_alarm if n == 'SIGALRM' else _on_signal) for n in names}
+    try: yield
+    finally:
+        if hasattr(signal, 'setitimer'): signal.setitimer(signal.ITIMER_REAL, 0)
+        for n, h in old.items(): signal.signal(getattr(signal, n), h)
+
+# %% ../nbs/17_cli.ipynb #6ab4ac47
 @functools.lru_cache
 def _hub_problem(timeout:float=3.0, # seconds to wait for the hub
                 ) -> str|None:
@@ -78,7 +235,7 @@ def check_args(model:str, # a name in `MODELS`
                threshold:float|None=None, # |score| cut instead of k (eap, patching)
                tau:float|None=None, # ACDC's threshold (acdc, eap+acdc)
                eap_threshold:float|None=None, # EAP's |score| cut instead of k (eap+acdc)
-               prompts:int=64, # (clean, corrupted) prompt pairs, at least 1
+               prompts:int|None=None, # (clean, corrupted) prompt pairs, at least 1 (default `PROMPTS`, or all of a model's fixed data)
                seed:int|None=None, # data seed (planted and trained models)
                acdc_metric:str|None=None, # 'kl' or 'task' (acdc, eap+acdc)
                overwrite:bool=False, # replace a non-empty `out`
@@ -104,7 +261,10 @@ def check_args(model:str, # a name in `MODELS`
             raise CLIError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {v}")
     if k is not None and not (isinstance(k, int) and 1 <= k <= info['n_edges']):
         raise CLIError(f"--k must be a whole number from 1 to {info['n_edges']} ({model}'s edges), got {k}")
-    if not (isinstance(prompts, int) and prompts >= 1): raise CLIError(f"--prompts must be at least 1, got {prompts}")
+    if prompts is not None and not (isinstance(prompts, int) and not isinstance(prompts, bool) and prompts >= 1):
+        raise CLIError(f"--prompts must be at least 1, got {prompts}")
+    if prompts is not None and prompts > info.get('max_prompts', prompts):
+        raise CLIError(f"--prompts {prompts}: {model} has only {info['max_prompts']} (ACDC's fixed data): give --prompts {info['max_prompts']} or fewer")
     if ig_steps is not None and not (isinstance(ig_steps, int) and not isinstance(ig_steps, bool) and ig_steps >= 1):
         raise CLIError(f"--ig-steps must be a whole number >= 1, got {ig_steps}")
     if acdc_metric is not None and acdc_metric not in ('kl', 'task'): raise CLIError(f"--acdc-metric must be 'kl' or 'task', got {acdc_metric!r}")
@@ -142,25 +302,52 @@ def _load(model_name:str, task_name:str, n:int, seed:int):
     make = {'ioi': ioi, 'greater-than': greater_than, 'docstring': docstring}[task_name]
     t = make(model.tokenizer, n=n)  # ACDC's validation prompts: its datasets are fixed, so `seed` does not apply
     return model, t.batches[0], t.metric, t.ground_truth
+def _free_memory() -> int:
+    "Bytes of memory the system can give this process now (Linux: MemAvailable; elsewhere free pages; 8 GiB if unknown)"
+    try:
+        with open('/proc/meminfo') as f: return next(int(l.split()[1]) * 1024 for l in f if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration, ValueError): pass
+    try: return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+    except (ValueError, OSError, AttributeError): return 8 * 2**30
+
+def _memory_budget(model) -> int:
+    "Bytes one sub-batch of prompts may use: half the GPU's free memory, else an eighth of the free memory, from 128 MiB to 1 GiB"
+    import torch
+    from eap_nb.data import model_device
+    dev = model_device(model)
+    if dev.type == 'cuda': return torch.cuda.mem_get_info(dev)[0] // 2
+    return int(min(max(_free_memory() // 8, 2**27), 2**30))
+
+def _chunked(model, graph, batch):
+    "`batch` as sub-batches whose `estimate_memory` fits `_memory_budget`: any --prompts runs in bounded memory (one `Batches`)"
+    from eap_nb.attribution import max_batch_size
+    from eap_nb.data import as_batches, split_batch
+    try: size = max_batch_size(model, graph, batch.clean.shape[1], _memory_budget(model), limit=len(batch.clean))
+    except ValueError as e: raise CLIError(f"not enough memory: {e}") from None
+    return as_batches(split_batch(batch, size))
 
 # %% ../nbs/17_cli.ipynb #f9154243
 def default_k(model, graph, # the model and its graph
               scores, # [n_edges] edge scores (EAP or exact patching)
-              batch, metric, # the task's data and metric
+              batch, metric, # the task's data (a batch or a list of them) and metric
               truth=None, # bool [n_edges] ground truth, or None
               progress:bool=True, # progress bar over the sizes tried
              ) -> tuple:
-    "(k, why): the ground truth's size, else the smallest of a few top-k circuits with faithfulness >= `FAITHFULNESS_TARGET`"
+    "(k, why): the ground truth's size, else the smallest of a few top-k circuits with faithfulness >= `FAITHFULNESS_TARGET` (never the whole model)"
     if truth is not None: return int(truth.sum()), "the ground truth's size"
     from eap_nb.prune import prune_curve
-    ks = sorted({max(1, round(p / 100 * graph.n_edges)) for p in K_PERCENTS})
-    tried = f"tried {', '.join(map(str, ks))} edges ({', '.join(map(str, K_PERCENTS))} %)"
+    ks = sorted({max(1, round(p / 100 * graph.n_edges)) for p in K_PERCENTS} - {graph.n_edges})  # every edge is no circuit
+    tried = f"tried {', '.join(map(str, ks))} edges ({', '.join(f'{100 * k / graph.n_edges:.3g}' for k in ks)} %)"
     try: c = prune_curve(model, graph, scores, batch, metric, ks, progress=progress)
     except ValueError:  # the metric does not move when every edge is ablated: faithfulness is undefined
         k = max(1, round(0.05 * graph.n_edges))
         return k, "5 % of the edges (faithfulness is undefined here: ablating every edge leaves the metric as it is)"
-    k = next(k for k, f in zip(ks, c['faithfulness']) if f >= FAITHFULNESS_TARGET or k == graph.n_edges)
-    return k, f"the smallest top-k circuit with faithfulness >= {FAITHFULNESS_TARGET} ({tried})"
+    f = [float(x) for x in c['faithfulness']]
+    if (k := next((k for k, x in zip(ks, f) if x >= FAITHFULNESS_TARGET), None)) is not None:
+        return k, f"the smallest top-k circuit with faithfulness >= {FAITHFULNESS_TARGET} ({tried})"
+    i = max(range(len(ks)), key=lambda i: (f[i], -ks[i]))  # none reaches the target: the most faithful proper circuit, said so
+    return ks[i], (f"no top-k circuit short of every edge reaches faithfulness {FAITHFULNESS_TARGET} ({tried}): the most "
+                   f"faithful of them, {_num(f[i])}; these scores find no small circuit here")
 
 # %% ../nbs/17_cli.ipynb #9725a3a3
 def _num(x:float, # a number to print
@@ -170,43 +357,45 @@ def _num(x:float, # a number to print
     s = f"{x:.{digits}f}"
     return s[1:] if s.startswith('-') and float(s) == 0 else s
 
+def _secs(x:float) -> str:
+    "A duration as printed: two significant digits below 10 s ('0.042 s', not '0.0 s'), one decimal above"
+    return f"{x:.1f} s" if x >= 10 else f"{float(f'{x:.2g}'):g} s"
+
 def _json_safe(x):
-    "`x` with every NaN or infinite float replaced by None (strict JSON)"
-    if isinstance(x, float): return x if math.isfinite(x) else None
+    "`x` with every NaN or infinite float replaced by None and -0.0 by 0.0 (strict JSON, no negative zero)"
+    if isinstance(x, float): return (x + 0.0) if math.isfinite(x) else None  # -0.0 + 0.0 is 0.0
     if isinstance(x, dict): return {k: _json_safe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)): return [_json_safe(v) for v in x]
     return x
 
+def _write_pt(path:Path, # the file to write
+              save, # save(file): torch.save (or `save_pt`) into a file object
+             ):
+    "Write what `save` saves through Python's own file writing: a full disk is then an OSError, as for every other file"
+    buf = io.BytesIO(); save(buf); path.write_bytes(buf.getvalue())
+
+def _plotly_js(js:Path, # where the page looks for plotly.min.js
+              ):
+    "Put plotly.js at `js` unless it is there: a hard link to the plotly package's own copy (no disk space), else a copy"
+    if js.exists(): return
+    import plotly
+    src = Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js'
+    if not src.is_file():  # a plotly without its bundled file: write the library out
+        from plotly.offline import get_plotlyjs
+        js.write_text(get_plotlyjs(), encoding='utf-8'); return
+    try: os.link(src, js)
+    except OSError: shutil.copyfile(src, js)  # another file system (or no hard links): a copy
+
 def _write_html(fig, # a plotly figure
                 path:Path, # the .html file
-                js:Path, # plotly.min.js, written here if absent; the page loads it by a relative path
+                js:Path, # plotly.min.js, put there if absent (`_plotly_js`); the page loads it by a relative path
                ):
-    "Write `fig` as an HTML page that loads plotly.js from the local file `js` (offline, not inlined)"
-    if not js.exists():
-        from plotly.offline import get_plotlyjs
-        js.write_text(get_plotlyjs(), encoding='utf-8')
+    "Write `fig` as an HTML page that fills the window and loads plotly.js from the local file `js` (offline, not inlined)"
+    _plotly_js(js)
     src = os.path.relpath(js, path.parent).replace(os.sep, '/')
-    path.write_text(fig.to_html(include_plotlyjs=src, full_html=True), encoding='utf-8')
-
-def _write_atomically(out:Path, # the folder to (re)place
-                      write, # write(folder): fills a fresh, empty folder
-                     ):
-    "Run `write` on a temporary folder beside `out`, then rename it to `out` (replacing an old one); nothing half-written"
-    out = Path(out).absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.eap-nb-', dir=out.parent))
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's folder is private; --out should be like any new folder
-    old = tmp.with_name(tmp.name + '-old')
-    try:
-        write(tmp)
-        if out.exists(): out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        if old.exists() and not out.exists(): old.rename(out)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    fig = fig.update_layout(width=None, autosize=True)  # the page's width, not the figure's own
+    path.write_text(fig.to_html(include_plotlyjs=src, full_html=True, default_width='100%',
+                                default_height=f"{fig.layout.height or 600}px", config=dict(responsive=True)), encoding='utf-8')
 
 # %% ../nbs/17_cli.ipynb #ae2e7764
 def _faith(m:float, full:float, empty:float) -> float|None:
@@ -221,13 +410,14 @@ def _most_faithful(graph, scores, # the graph and the edge scores
                    mean, # mean(keep) -> the circuit's mean metric (None: the full model)
                    full:float, empty:float, # the full model's and the all-ablated model's mean metric
                   ) -> tuple:
-    "(construction, circuit, {construction: faithfulness}, {construction: edges}): the most faithful of `cut`, its connected part and the greedy circuit (ties: fewer edges)"
+    "(construction, circuit, {construction: faithfulness}, {construction: edges}): the most faithful non-empty one of `cut`, its connected part and the greedy circuit (ties: fewer edges)"
     from eap_nb.circuits import connected, greedy_circuit
     cands = {'topk': cut, 'connected': connected(graph, cut)}
     if k is not None: cands['greedy'] = greedy_circuit(graph, scores, k)
     f, sizes = {c: _faith(mean(v), full, empty) for c, v in cands.items()}, {c: int(v.sum()) for c, v in cands.items()}
     if None in f.values(): return 'topk', cut, None, sizes  # faithfulness is undefined: nothing to choose by
-    best = max(cands, key=lambda c: (round(f[c], 6), -sizes[c]))
+    some = [c for c in cands if sizes[c]] or ['topk']  # an empty circuit is never the best (unless --threshold cut nothing)
+    best = max(some, key=lambda c: (round(f[c], 6), -sizes[c]))
     return best, cands[best], f, sizes
 
 def _circuit_note(circuit:str, # the construction used
@@ -244,36 +434,72 @@ def _circuit_note(circuit:str, # the construction used
                 f" (topk circuit: faithfulness is undefined, nothing to choose by{'; ' + asked if asked else ''})")
     each = ', '.join(f"{c} {_num(f)} ({sizes[c]} edges)" for c, f in tried.items())
     names = list(tried)
-    why = f"the most faithful of {', '.join(names[:-1])} and {names[-1]} on the same prompts (ties: fewer edges)"
-    return why, f" ({asked + '; ' if asked else ''}{circuit} circuit, the most faithful of {each}; ties go to fewer edges)"
+    why = f"the most faithful of {', '.join(names[:-1])} and {names[-1]} on the same prompts (ties: fewer edges; never an empty one)"
+    return why, f" ({asked + '; ' if asked else ''}{circuit} circuit, the most faithful of {each}; ties go to fewer edges, never to none)"
 
-def _run(folder:Path, js:Path, model:str, task:str, method:str, k, threshold, tau, eap_threshold, prompts, seed,
-         acdc_metric, circuit, progress, echo, ig_steps=None, ablation='corrupted') -> dict:
-    "Circuit discovery with checked arguments: print the report and write the four files into `folder`"
+SCORES_ARE = {'eap': 'EAP scores', 'patching': 'exact patching scores', 'eap+acdc': 'EAP scores',
+              'EAP-IG-inputs': 'EAP-IG scores (integrated gradients along the input embeddings)',
+              'EAP-IG-activations': 'EAP-IG-activations scores (integrated gradients at each writer group)',
+              'clean-corrupted': 'clean-corrupted scores (mean of the clean and corrupted gradients)',
+              'AtP*': 'AtP* scores (QK fix and GradDrop: unsigned magnitudes)',
+              'acdc': "ACDC's effect sizes (metric change when tested; NaN in scores.pt: never tested)"}
+
+def _what_instead(method:str) -> str:
+    "What to try when `method`'s scores rank nothing"
+    if method == 'patching': return "no edge alone moves the metric: try --method acdc (it removes edges together) or another --ablation"
+    others = 'patching or acdc' if method.startswith('EAP-IG') else 'EAP-IG-inputs, patching or acdc'
+    return (f"a gradient method sees nothing where the metric's gradient vanishes (a metric at its optimum on the clean prompts, "
+            f"such as l2 or KL): try --method {others}" + (" (eap+acdc needs EAP's ranking; acdc runs without it)" if method == 'eap+acdc' else ''))
+
+def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prompts, seed,
+         acdc_metric, circuit, progress, echo, ig_steps=None, ablation='corrupted') -> tuple:
+    "Circuit discovery with checked arguments: print the report; (summary, write(folder, js)) writes its files"
     import torch
     from tqdm.auto import tqdm
     from eap_nb.graph import Graph
     from eap_nb.patching import circuit_metric, patch_scores
     from eap_nb.attribution import eap_scores
     from eap_nb.methods import attribute
-    from eap_nb.prune import topk_circuit, threshold_circuit
+    from eap_nb.prune import topk_circuit, threshold_circuit, uninformative
     from eap_nb.circuits import connected, greedy_circuit
     from eap_nb.acdc import acdc, acdc_sweep, eap_acdc, with_clean_logprobs, kl_div
     from eap_nb.evaluation import roc_points, circuit_roc_points, roc_auc, to_json, save_pt, draw_circuit
-    m, batch, metric, truth_of = _load(model, task, prompts, seed)
-    graph = Graph.from_model(m, **MODELS[model].get('graph', {}))  # ACDC's convention for the tracr models
+    info = MODELS[model]
+    n = prompts or min(PROMPTS, info.get('max_prompts', PROMPTS))
+    m, batch, metric, truth_of = _load(model, task, n, seed)
+    graph = Graph.from_model(m, **info.get('graph', {}))  # ACDC's convention for the tracr models
+    if method in ('acdc', 'eap+acdc') and acdc_metric == 'kl' and (need := n * m.cfg.d_vocab * 4) > _free_memory() // 2:
+        raise CLIError(f"ACDC's KL keeps the clean log-probabilities of every prompt ({n} x {m.cfg.d_vocab} floats, "
+                       f"{need / 2**30:.1f} GiB), over half the free memory: use fewer --prompts")
+    bs = _chunked(m, graph, batch)  # sub-batches that fit in memory: any --prompts runs
     truth = truth_of(graph) if truth_of is not None else None
-    am, amax = (kl_div, False) if acdc_metric == 'kl' else (metric, not MODELS[model].get('minimize', False))  # l2 is minimised
-    curve, sweep_s, taus, why, tried, sizes = None, None, None, None, None, None
-    mean = lambda keep: circuit_metric(m, graph, keep, batch, metric, ablation=ablation).double().mean().item()
+    am, amax = (kl_div, False) if acdc_metric == 'kl' else (metric, not info.get('minimize', False))  # l2 is minimised
+    curve, sweep_s, taus, why, tried, sizes, tie, res = None, None, None, None, None, None, None, None
+    mean = lambda keep: circuit_metric(m, graph, keep, bs, metric, ablation=ablation).double().mean().item()
     evaluated = {}  # the full and the all-ablated model's metric, computed once
+    summary = dict(model=model, task=task, method=method, n_edges=graph.n_edges, prompts=n, seed=seed, ablation=ablation,
+                   scores=SCORES_ARE[method])
+    if prompts is None and n < PROMPTS: summary['prompts_chosen_by'] = f"all of {model}'s fixed data ({n} prompts)"
     t0 = time.perf_counter()
+    if method in SCORERS or method == 'eap+acdc':  # a ranking first: it must rank something
+        scores = (eap_scores(m, graph, bs, metric, ablation=ablation, progress=progress) if method in ('eap', 'eap+acdc')
+                  else patch_scores(m, graph, bs, metric, ablation=ablation, progress=progress) if method == 'patching'
+                  else attribute(m, graph, bs, metric, method=method, ablation=ablation, ig_steps=ig_steps or IG_STEPS, progress=progress))
+        _check_interrupt()
+        if (nothing := uninformative(scores)) is not None:  # every score equal: any circuit cut from them is edge order, not evidence
+            seconds = time.perf_counter() - t0
+            because = f"{SCORES_ARE[method]} {nothing}; {_what_instead(method)}"
+            summary.update(seconds=seconds, circuit=None, no_circuit_because=because)
+            if method in APPLIES['ig_steps']: summary['ig_steps'] = ig_steps or IG_STEPS
+            echo(f"{method} on {model} ({task}): no circuit cut: {because} ({method} took {_secs(seconds)})")
+            def write(folder, js):
+                _write_pt(folder / 'scores.pt', lambda f: save_pt(graph, f, scores, torch.zeros(graph.n_edges, dtype=torch.bool)))
+                (folder / 'summary.json').write_text(json.dumps(_json_safe(summary), indent=1, allow_nan=False))
+            return summary, write
     if method in SCORERS:
-        scores = (eap_scores(m, graph, batch, metric, ablation=ablation, progress=progress) if method == 'eap'
-                  else patch_scores(m, graph, batch, metric, ablation=ablation, progress=progress) if method == 'patching'
-                  else attribute(m, graph, batch, metric, method=method, ablation=ablation, ig_steps=ig_steps or IG_STEPS, progress=progress))
         seconds = time.perf_counter() - t0
-        if threshold is None and k is None: k, why = default_k(m, graph, scores, batch, metric, truth, progress)
+        if threshold is None and k is None: k, why = default_k(m, graph, scores, bs, metric, truth, progress)
+        if k is not None: tie = uninformative(scores, k)  # the k-th and (k+1)-th edges tie: the cut depends on edge order
         keep = threshold_circuit(scores, threshold) if threshold is not None else topk_circuit(scores, k)
         n_requested, requested = int(keep.sum()), circuit  # k, or the edges over the threshold
         if circuit == 'connected': keep = connected(graph, keep)  # dangling edges dropped: at most k edges
@@ -283,12 +509,12 @@ def _run(folder:Path, js:Path, model:str, task:str, method:str, k, threshold, ta
             circuit, keep, tried, sizes = _most_faithful(graph, scores, keep, k, mean, evaluated['full'], evaluated['empty'])
         if truth is not None: curve, auc_from = roc_points(scores.abs(), truth), 'the ranking of the scores (every top-k cut)'
     else:
-        data = with_clean_logprobs(m, batch)
+        data = with_clean_logprobs(m, bs)
         start = None
         if method == 'eap+acdc':
-            scores = eap_scores(m, graph, batch, metric, ablation=ablation, progress=progress)
             if eap_threshold is None and k is None:
                 k, why = max(1, round(EAP_ACDC_PERCENT / 100 * graph.n_edges)), f"EAP's cut: {EAP_ACDC_PERCENT} % of the edges"
+            if k is not None: tie = uninformative(scores, k)
             start = threshold_circuit(scores, eap_threshold) if eap_threshold is not None else topk_circuit(scores, k)
             res = eap_acdc(m, graph, data, metric, am, tau, scores=scores, maximize=amax, ablation=ablation, progress=progress,
                            **(dict(eap_threshold=eap_threshold) if eap_threshold is not None else dict(eap_k=k)))
@@ -297,29 +523,24 @@ def _run(folder:Path, js:Path, model:str, task:str, method:str, k, threshold, ta
             scores = res.effects  # the metric change each tested edge made (NaN: never tested)
         seconds = time.perf_counter() - t0
         keep = res.keep
+        _check_interrupt()
         if truth is not None:  # one circuit is one ROC point: sweep tau for the curve, timed apart from the method
-            taus, t1 = sorted(set(MODELS[model].get('taus', ACDC_TAUS)) | {tau}), time.perf_counter()
+            taus, t1 = sorted(set(info.get('taus', ACDC_TAUS)) | {tau}), time.perf_counter()
             sweep = acdc_sweep(m, graph, data, am, taus, maximize=amax, keep=start, ablation=ablation, progress=progress)
             sweep_s = time.perf_counter() - t1
             curve = circuit_roc_points([r.keep for r in sweep], truth)
             auc_from = f"ACDC threshold sweep over {len(taus)} taus" + (" on EAP's cut" if start is not None else '')
+    _check_interrupt()
     todo = {'full': None, 'empty': torch.zeros(graph.n_edges, dtype=torch.bool), 'circuit': keep}
     for name in tqdm([n for n in todo if n not in evaluated], disable=not progress, desc='evaluating the circuit', leave=False):
         evaluated[name] = mean(todo[name])
     full, empty, circ = evaluated['full'], evaluated['empty'], evaluated['circuit']
-    summary = dict(model=model, task=task, method=method, n_edges=graph.n_edges, n_edges_kept=int(keep.sum()),
-                   metric_full=full, metric_empty=empty, metric_circuit=circ,
-                   faithfulness=_faith(circ, full, empty),
-                   seconds=seconds, prompts=len(batch.clean), seed=seed, ablation=ablation)
+    summary.update(n_edges_kept=int(keep.sum()), metric_full=full, metric_empty=empty, metric_circuit=circ,
+                   faithfulness=_faith(circ, full, empty), seconds=seconds)
     if k is not None: summary.update(k=k, k_chosen_by=why or 'the user (--k)')
+    if tie is not None: summary['cut_tie'] = tie
     if threshold is not None or eap_threshold is not None: summary.update(threshold=threshold, eap_threshold=eap_threshold)
     if method in APPLIES['ig_steps']: summary['ig_steps'] = ig_steps or IG_STEPS
-    summary['scores'] = {'eap': 'EAP scores', 'patching': 'exact patching scores', 'eap+acdc': 'EAP scores',
-                         'EAP-IG-inputs': 'EAP-IG scores (integrated gradients along the input embeddings)',
-                         'EAP-IG-activations': 'EAP-IG-activations scores (integrated gradients at each writer group)',
-                         'clean-corrupted': 'clean-corrupted scores (mean of the clean and corrupted gradients)',
-                         'AtP*': 'AtP* scores (QK fix and GradDrop: unsigned magnitudes)',
-                         'acdc': "ACDC's effect sizes (metric change when tested; NaN in scores.pt: never tested)"}[method]
     note = ''
     if method in APPLIES['circuit']:  # the construction used, what was asked for, and why
         chosen_by, note = _circuit_note(circuit, requested, n_requested, summary['n_edges_kept'], tried, sizes)
@@ -331,53 +552,58 @@ def _run(folder:Path, js:Path, model:str, task:str, method:str, k, threshold, ta
                        ground_truth_edges=int(truth.sum()), ground_truth_kept=int((truth & keep).sum()))
         if taus is not None: summary.update(roc_sweep_taus=taus, roc_sweep_seconds=sweep_s)
     flat = torch.nan_to_num(scores.float(), nan=0.0)  # the JSON and the drawing: untested edges score 0
-    save_pt(graph, folder / 'scores.pt', scores, keep)
-    to_json(graph, flat, keep, folder / 'circuit.json')
-    _write_html(draw_circuit(graph, flat, keep, title=f"{model} / {task} / {method}"), folder / 'circuit.html', js)
-    (folder / 'summary.json').write_text(json.dumps(_json_safe(summary), indent=1, allow_nan=False))
+    def write(folder, js):
+        _write_pt(folder / 'scores.pt', lambda f: save_pt(graph, f, scores, keep))
+        to_json(graph, flat, keep, folder / 'circuit.json')
+        _write_html(draw_circuit(graph, flat, keep, title=f"{model} / {task} / {method}"), folder / 'circuit.html', js)
+        (folder / 'summary.json').write_text(json.dumps(_json_safe(summary), indent=1, allow_nan=False))
     if why: echo(f"{method} on {model} ({task}): k = {k}, {why} (default; --k to choose)")
+    if 'prompts_chosen_by' in summary: echo(f"{method} on {model} ({task}): {summary['prompts_chosen_by']} (--prompts to choose fewer)")
     echo(f"{method} on {model} ({task}): {summary['n_edges_kept']} of {graph.n_edges} edges kept"
-         + note + f"; {method} took {_num(seconds, 1)} s")
+         + note + f"; {method} took {_secs(seconds)}")
+    if tie is not None: echo(f"  note: {tie}")
     f = summary['faithfulness']
     echo(f"  metric: full model {_num(full)}, circuit {_num(circ)}, all ablated {_num(empty)}"
          + (f"; faithfulness {_num(f)}" if f is not None else '; faithfulness undefined (the metric does not move)'))
     if curve is not None:
         echo(f"  ground truth: {summary['ground_truth_kept']} of {summary['ground_truth_edges']} edges kept; "
              f"ROC AUC {_num(summary['auc'])} (ACDC-style), {_num(summary['auc_trapezoid'])} (trapezoid), from {auc_from}")
-        if taus is not None: echo(f"  ROC sweep: ACDC at {len(taus)} thresholds in {_num(sweep_s, 1)} s (not part of the method's time)")
-    return summary
+        if taus is not None: echo(f"  ROC sweep: ACDC at {len(taus)} thresholds in {_secs(sweep_s)} (not part of the method's time)")
+    return summary, write
 
 def discover(model:str, # a name in `MODELS` (`eap-nb list` shows them)
              task:str, # one of the model's tasks
              method:str='eap', # 'eap', 'EAP-IG-inputs', 'EAP-IG-activations', 'clean-corrupted', 'AtP*', 'acdc', 'eap+acdc' or 'patching'
-             out:str|Path='eap-nb-out', # output folder: new or empty, unless `overwrite`
+             out:str|Path='eap-nb-out', # output folder: new or empty, unless `overwrite` (and eap-nb wrote it)
              k:int|None=None, # edges to keep (eap, patching; EAP's cut for eap+acdc); default: see `default_k`
              threshold:float|None=None, # keep edges with |score| above this instead (eap, patching)
              tau:float|None=None, # ACDC's threshold (acdc, eap+acdc; default `TAU`)
              eap_threshold:float|None=None, # EAP's cut for eap+acdc as a threshold on |score| instead of k
-             prompts:int=64, # (clean, corrupted) prompt pairs
+             prompts:int|None=None, # (clean, corrupted) prompt pairs (default `PROMPTS`, or all of a model's fixed data if fewer)
              seed:int|None=None, # data seed (planted and trained models; default `SEED`)
              acdc_metric:str|None=None, # the metric ACDC uses: 'kl' (ACDC's default) or 'task' (acdc, eap+acdc)
-             overwrite:bool=False, # replace a non-empty `out`
+             overwrite:bool=False, # replace a non-empty `out` that eap-nb wrote
              progress:bool=True, # progress bars on stderr
              echo=print, # where the report lines go
              circuit:str|None=None, # how the circuit is cut from the scores: 'topk', 'connected', 'greedy' or 'best' (eap, patching; default 'best')
              ig_steps:int|None=None, # integration steps (EAP-IG-inputs, EAP-IG-activations; default `IG_STEPS`)
              ablation:str|None=None, # what ablated edges carry: 'corrupted' (default), 'zero' or 'mean'
             ) -> dict:
-    "Run circuit discovery, write scores, circuit JSON, HTML figure and summary to `out` (all at once); return the summary"
+    "Run circuit discovery, write scores, circuit JSON, HTML figure and summary to `out` (all at once, at the end); return the summary"
     check_args(model, task, method, out, k, threshold, tau, eap_threshold, prompts, seed, acdc_metric, overwrite, circuit, ig_steps, ablation=ablation)
     ablation = ablation or 'corrupted'
     circuit = 'best' if circuit is None and method in APPLIES['circuit'] else circuit
     tau = TAU if tau is None and method in APPLIES['tau'] else tau
     acdc_metric = MODELS[model].get('acdc_metric', ACDC_METRIC) if acdc_metric is None and method in APPLIES['acdc_metric'] else acdc_metric
     seed = SEED if seed is None and MODELS[model]['offline'] else seed
-    res = {}
-    _write_atomically(out, lambda d: res.update(_run(d, d / 'plotly.min.js', model, task, method, k, threshold, tau,
-                                                      eap_threshold, prompts, seed, acdc_metric, circuit,
-                                                      progress, echo, ig_steps, ablation=ablation)))
-    echo(f"  wrote {out}/: scores.pt, circuit.json, circuit.html (+ plotly.min.js), summary.json")
-    return res
+    with _claimed(out, lambda: _check_out(out, overwrite)) as before:
+        summary, write = _run(model, task, method, k, threshold, tau, eap_threshold, prompts, seed, acdc_metric, circuit,
+                              progress, echo, ig_steps, ablation=ablation)
+        _check_interrupt()
+        _publish(out, lambda d: write(d, d / 'plotly.min.js'), before)
+    files = 'scores.pt, summary.json' if summary.get('circuit', '') is None else 'scores.pt, circuit.json, circuit.html (+ plotly.min.js), summary.json'
+    echo(f"  wrote {_shown(out)}: {files}")
+    return summary
 
 # %% ../nbs/17_cli.ipynb #87ac9c4e
 def list_models(echo=print, # where the lines go
@@ -391,8 +617,8 @@ def list_models(echo=print, # where the lines go
     echo(f"methods: {', '.join(METHODS)}")
 
 def demo(out:str|Path='eap-nb-demo', # output folder (one subfolder per method): new or empty, unless `overwrite`
-         prompts:int=64, # (clean, corrupted) prompt pairs
-         overwrite:bool=False, # replace a non-empty `out`
+         prompts:int=PROMPTS, # (clean, corrupted) prompt pairs
+         overwrite:bool=False, # replace a non-empty `out` that eap-nb wrote
          progress:bool=True, # progress bars on stderr
          echo=print, # where the report lines go
         ) -> list:
@@ -400,16 +626,19 @@ def demo(out:str|Path='eap-nb-demo', # output folder (one subfolder per method):
     check_args('planted-ioi', 'ioi', 'eap', out, prompts=prompts, overwrite=overwrite)
     echo("eap-nb demo: circuit discovery on the planted IOI-like model (a known 8-edge circuit among 193 edges)")
     runs = [('eap', dict(k=8)), ('acdc', dict(tau=0.1)), ('eap+acdc', dict(k=40, tau=0.1))]
-    def write(d):
+    with _claimed(out, lambda: _check_out(out, overwrite)) as before:
+        done = []
         for method, kw in runs:
-            (d / method).mkdir()
             kw = dict(dict(k=None, tau=None, acdc_metric=ACDC_METRIC if method != 'eap' else None), **kw)
-            res.append(_run(d / method, d / 'plotly.min.js', 'planted-ioi', 'ioi', method, kw['k'], None, kw['tau'], None,
-                            prompts, SEED, kw['acdc_metric'], 'best' if method == 'eap' else None, progress, echo))
-    res = []
-    _write_atomically(out, write)
-    echo(f"wrote {out}/: eap/, acdc/, eap+acdc/ (scores.pt, circuit.json, circuit.html, summary.json each) and plotly.min.js")
-    return res
+            done.append(_run('planted-ioi', 'ioi', method, kw['k'], None, kw['tau'], None, prompts, SEED, kw['acdc_metric'],
+                             'best' if method == 'eap' else None, progress, echo))
+        def write(d):
+            for (method, _), (_, w) in zip(runs, done):
+                (d / method).mkdir(); w(d / method, d / 'plotly.min.js')
+        _check_interrupt()
+        _publish(out, write, before)
+    echo(f"wrote {_shown(out)}: eap/, acdc/, eap+acdc/ (scores.pt, circuit.json, circuit.html, summary.json each) and plotly.min.js")
+    return [s for s, _ in done]
 
 # %% ../nbs/17_cli.ipynb #1c4c997d
 REPRODUCE = {  # the paper's Figure 2, one panel per task: the model, ACDC's test split size, the task metric's name, ACDC's published AUCs
@@ -429,31 +658,60 @@ def _check_reproduce(task, out, prompts, taus, overwrite) -> dict:
     if not taus or not all(isinstance(t, (int, float)) and math.isfinite(t) and t > 0 for t in taus):
         raise CLIError(f"--taus must be one or more finite numbers > 0, got {' '.join(map(str, taus or ())) or 'none'}")
     cfg = dict(task=task, model=REPRODUCE[task]['model'], prompts=prompts, split='test', taus=sorted(set(map(float, taus))))
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise CLIError(f"--out {str(out)!r} is a file, not a folder: choose a folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
+    out = _out_path(out)
+    if out.is_dir() and any(out.iterdir()) and not overwrite:  # a run to go on with: the same settings, or refuse
         old = out / 'run.json'
         if not old.is_file(): raise CLIError(f"--out {str(out)!r} holds something that is not a reproduce run: choose another folder, or add --overwrite to replace it")
-        if json.loads(old.read_text()) != cfg:
-            raise CLIError(f"--out {str(out)!r} holds a run with other settings ({old.read_text().strip()}): choose another folder, or add --overwrite to start again")
+        try: same = json.loads(old.read_text()) == cfg
+        except (OSError, ValueError) as e:
+            raise CLIError(f"--out {str(out)!r} holds a run.json that eap-nb cannot read ({getattr(e, 'strerror', None) or e}): "
+                           "choose another folder, or add --overwrite to start again") from None
+        if not same: raise CLIError(f"--out {str(out)!r} holds a run with other settings ({old.read_text().strip()}): choose another folder, or add --overwrite to start again")
+    else: _check_out(out, overwrite)
     model = cfg['model']
     if (why := _hub_problem()) and not _cached(model):
         raise CLIError(f"{model} needs pretrained weights from the Hugging Face hub, which cannot be reached ({why}), "
                        "and they are not in the local cache: run where the hub is reachable")
     return cfg
 
+def _save_step(r:dict, f:Path, out:Path, record:dict, label:str):
+    "Save one finished step as `f`, whole or not at all; if `out` cannot take it, save it elsewhere and say where (RunError)"
+    import torch
+    tmp = f.with_suffix('.tmp')
+    try:
+        if not (out / 'run.json').is_file():  # --out (or its parent) was removed during the run: make it again
+            f.parent.mkdir(parents=True, exist_ok=True)
+            (out / 'run.json').write_text(json.dumps(record)); (out / MARKER).write_text(json.dumps(dict(written_by='eap-nb reproduce')) + '\n')
+        _write_pt(tmp, lambda b: torch.save(r, b)); os.replace(tmp, f)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        why = e.strerror or str(e)
+        try:
+            d = Path(tempfile.mkdtemp(prefix='eap-nb-step-')); _write_pt(d / f.name, lambda b: torch.save(r, b))
+        except OSError:
+            raise RunError(f"could not save the step {label} in {_shown(f.parent)} ({why}), nor elsewhere: the steps finished "
+                           f"before it are kept; free some space and run the same command to go on") from None
+        raise RunError(f"could not save the step {label} in {_shown(f.parent)} ({why}): it is in {d / f.name}; free some "
+                       f"space, move it into {_shown(f.parent)} and run the same command to go on") from None
+
 def reproduce(task:str, # 'ioi', 'greater-than' or 'docstring'
               out:str|Path|None=None, # results folder (default `eap-nb-reproduce-<task>`); finished steps in it are reused
               prompts:int|None=None, # prompt pairs of ACDC's test split (default: the paper's, `REPRODUCE`)
               taus:list|None=None, # ACDC's thresholds, one run each (default `REPRODUCE_TAUS`)
-              overwrite:bool=False, # delete what `out` holds and start again
+              overwrite:bool=False, # delete what `out` holds (a folder eap-nb wrote) and start again
               progress:bool=True, # progress bars on stderr
               echo=print, # where the report lines go
              ) -> dict:
     "The paper's Figure 2 panel for `task` on the pretrained model: EAP and ACDC (KL, task metric) ROC AUCs against ACDC's ground truth; each step cached in `out`"
     out = Path(out or f'eap-nb-reproduce-{task}')
     info = REPRODUCE.get(task, {})
-    cfg = _check_reproduce(task, out, info.get('prompts') if prompts is None else prompts, REPRODUCE_TAUS if taus is None else taus, overwrite)
+    check = lambda: _check_reproduce(task, out, info.get('prompts') if prompts is None else prompts, REPRODUCE_TAUS if taus is None else taus, overwrite)
+    cfg = check()
+    with _claimed(out, check):
+        return _reproduce(task, out, cfg, info, overwrite, progress, echo)
+
+def _reproduce(task, out, cfg, info, overwrite, progress, echo) -> dict:
+    "`reproduce` once its arguments are checked and `out` is claimed"
     import torch
     from tqdm.auto import tqdm
     from eap_nb.graph import Graph
@@ -468,12 +726,14 @@ def reproduce(task:str, # 'ioi', 'greater-than' or 'docstring'
     t = {'ioi': ioi, 'greater-than': greater_than, 'docstring': docstring}[task](model.tokenizer, n=cfg['prompts'], split='test')
     graph = Graph.from_model(model)
     truth = t.ground_truth(graph)
-    if overwrite and out.exists(): shutil.rmtree(out)
+    if overwrite and out.exists(): shutil.rmtree(out)  # eap-nb's own folder (checked again under the claim)
     steps = out / 'steps'
-    steps.mkdir(parents=True, exist_ok=True)
-    (out / 'run.json').write_text(json.dumps(cfg))
+    try:
+        steps.mkdir(parents=True, exist_ok=True)
+        (out / 'run.json').write_text(json.dumps(cfg)); (out / MARKER).write_text(json.dumps(dict(written_by='eap-nb reproduce')) + '\n')
+    except OSError as e: raise RunError(f"could not write --out {_shown(out)} ({e.strerror or e}): choose a folder that can be written") from None
     echo(f"eap-nb reproduce {task}: {cfg['model']}, ACDC's test split ({cfg['prompts']} prompt pairs), "
-         f"ground truth {int(truth.sum()):,} of {graph.n_edges:,} edges; results in {out}/")
+         f"ground truth {int(truth.sum()):,} of {graph.n_edges:,} edges; results in {_shown(out)}")
     data = []  # the clean log-probabilities ACDC's KL needs: computed once, when an ACDC step runs
     def clean():
         if not data: data.append(with_clean_logprobs(model, t.batches))
@@ -491,14 +751,15 @@ def reproduce(task:str, # 'ioi', 'greater-than' or 'docstring'
         f = steps / f'{name}.pt'
         if f.exists():
             done[name] = torch.load(f)
-            echo(f"  {label}: reused ({f.relative_to(out)}, {_num(done[name]['seconds'], 1)} s when it ran)")
+            echo(f"  {label}: reused ({f.relative_to(out)}, {_secs(done[name]['seconds'])} when it ran)")
             continue
         t0 = time.perf_counter()
         r = compute()
         r['seconds'] = time.perf_counter() - t0
-        torch.save(r, f.with_suffix('.tmp')); os.replace(f.with_suffix('.tmp'), f)  # a step is there whole or not at all
+        _check_interrupt()
+        _save_step(r, f, out, cfg, label)  # a step is there whole or not at all
         done[name] = r
-        echo(f"  {label}: {_num(r['seconds'], 1)} s")
+        echo(f"  {label}: {_secs(r['seconds'])}")
     curves, rows = {}, {}
     for label, key in [('EAP', 'eap')] + ([('activation patching', 'patching')] if info['patching'] else []):
         curves[label] = roc_points(done[key]['scores'].abs(), truth)
@@ -510,16 +771,19 @@ def reproduce(task:str, # 'ioi', 'greater-than' or 'docstring'
                            acdc_published=info['acdc_published'][name])
     for label, c in curves.items(): rows[label].update(auc=roc_auc(*c), auc_trapezoid=roc_auc(*c, kind='trapezoid'))
     summary = dict(cfg, n_edges=graph.n_edges, ground_truth_edges=int(truth.sum()), methods=rows, paper=PAPER_SAYS, acdc_published_source=ACDC_SOURCE)
-    _write_html(roc_figure(curves, f"{cfg['model']}, {task} (Figure 2)"), out / 'roc.html', out / 'plotly.min.js')
-    (out / 'summary.json').write_text(json.dumps(_json_safe(summary), indent=1, allow_nan=False))
+    try:
+        _write_html(roc_figure(curves, f"{cfg['model']}, {task} (Figure 2)"), out / 'roc.html', out / 'plotly.min.js')
+        (out / 'summary.json').write_text(json.dumps(_json_safe(summary), indent=1, allow_nan=False))
+    except OSError as e:
+        raise RunError(f"could not write the summary into {_shown(out)} ({e.strerror or e}): every step is saved in "
+                       f"{_shown(steps)}; free some space and run the same command to write it") from None
     echo(f"  {'method':28s} {'ROC AUC':>7s} {'trapezoid':>9s} {'seconds':>9s}   ACDC's paper")
     for label, r in rows.items():
         echo(f"  {label:28s} {_num(r['auc']):>7s} {_num(r['auc_trapezoid']):>9s} {_num(r['seconds'], 1):>9s}   "
              + (_num(r['acdc_published']) if 'acdc_published' in r else '-'))
     echo(f"  ({PAPER_SAYS}; ACDC's numbers: {ACDC_SOURCE})")
-    echo(f"  wrote {out}/: summary.json, roc.html (+ plotly.min.js), steps/ (a rerun reuses them)")
+    echo(f"  wrote {_shown(out)}: summary.json, roc.html (+ plotly.min.js), steps/ (a rerun reuses them)")
     return summary
-
 
 # %% ../nbs/17_cli.ipynb #020d6739
 class _Parser(argparse.ArgumentParser):
@@ -534,20 +798,25 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
         if '(default' in h or action.required or action.default in (None, False, argparse.SUPPRESS): return h
         return super()._get_help_string(action)
 
+EXIT_HELP = ('exit status: 0 done; 1 the results could not be written where asked (they are kept elsewhere, and the message '
+             'says where); 2 bad arguments, or the pretrained weights cannot be had; 3 no circuit: the scores rank nothing '
+             '(summary.json says why); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)')
+
 def _parser() -> argparse.ArgumentParser:
     "The `eap-nb` command line"
-    ap = _Parser(prog='eap-nb', description='Edge attribution patching and circuit discovery', formatter_class=_Help)
+    ap = _Parser(prog='eap-nb', description='Edge attribution patching and circuit discovery', formatter_class=_Help, epilog=EXIT_HELP)
     sub = ap.add_subparsers(dest='cmd', required=True, metavar='{discover,list,demo,reproduce}')
     d = sub.add_parser('discover', formatter_class=_Help, help='run circuit discovery and write scores, circuit JSON, HTML and summary',
-                       description='Run circuit discovery on a model and task; write scores.pt, circuit.json, circuit.html, summary.json')
+                       description='Run circuit discovery on a model and task; write scores.pt, circuit.json, circuit.html, summary.json', epilog=EXIT_HELP)
     d.add_argument('--model', required=True, help='a model from `eap-nb list` (required)')
     d.add_argument('--task', required=True, help="one of the model's tasks, shown by `eap-nb list` (required)")
     d.add_argument('--method', default='eap', choices=METHODS, help='eap (attribution patching), EAP-IG-inputs, '
                    'EAP-IG-activations, clean-corrupted (EAP-IG\'s gradient methods), AtP* (QK fix and GradDrop), acdc, eap+acdc (ACDC on '
                    "EAP's cut) or patching (exact, a forward pass per edge)")
     d.add_argument('--ig-steps', type=int, help=f'integration steps (EAP-IG-inputs, EAP-IG-activations) (default: {IG_STEPS})')
-    d.add_argument('--out', default='eap-nb-out', help='output folder: new or empty; written all at once at the end')
-    d.add_argument('--overwrite', action='store_true', help='replace a non-empty --out (default: refuse)')
+    d.add_argument('--out', default='eap-nb-out', help='output folder: new or empty; written all at once at the end (a '
+                   'second run on the same folder refuses; files that appear in it during the run are never deleted)')
+    d.add_argument('--overwrite', action='store_true', help='replace a non-empty --out that eap-nb wrote (default: refuse)')
     d.add_argument('--k', type=int, help="edges to keep (eap, patching; EAP's cut for eap+acdc) (default: the ground "
                    f"truth's size where known, else the smallest of {', '.join(map(str, K_PERCENTS))} %% of the edges whose "
                    f"top-k circuit has faithfulness >= {FAITHFULNESS_TARGET}; eap+acdc: {EAP_ACDC_PERCENT} %% of the edges)")
@@ -563,7 +832,8 @@ def _parser() -> argparse.ArgumentParser:
                    f"metric (acdc, eap+acdc) (default: {ACDC_METRIC})")
     d.add_argument('--ablation', choices=ABLATIONS, help="what an ablated edge carries: the corrupted run's value (ACDC's "
                    "'random' ablation), zero, or the mean over the prompts (default: corrupted)")
-    d.add_argument('--prompts', type=int, default=64, help='(clean, corrupted) prompt pairs (the tracr models have 6 and 50)')
+    d.add_argument('--prompts', type=int, help=f'(clean, corrupted) prompt pairs, run in sub-batches that fit in memory '
+                   f'(default: {PROMPTS}, or all of a model\'s fixed data: the tracr models have 6 and 50)')
     d.add_argument('--seed', type=int, help=f"seed of the prompts (planted and trained models; the pretrained ones use "
                    f"ACDC's fixed prompts) (default: {SEED})")
     d.add_argument('--quiet', action='store_true', help='no progress bars (default: show them on stderr)')
@@ -572,8 +842,8 @@ def _parser() -> argparse.ArgumentParser:
     dm = sub.add_parser('demo', formatter_class=_Help, help='the full pipeline on a planted model, offline',
                         description='EAP, ACDC and EAP followed by ACDC on the planted IOI-like model, offline')
     dm.add_argument('--out', default='eap-nb-demo', help='output folder (one subfolder per method): new or empty')
-    dm.add_argument('--overwrite', action='store_true', help='replace a non-empty --out (default: refuse)')
-    dm.add_argument('--prompts', type=int, default=64, help='(clean, corrupted) prompt pairs')
+    dm.add_argument('--overwrite', action='store_true', help='replace a non-empty --out that eap-nb wrote (default: refuse)')
+    dm.add_argument('--prompts', type=int, default=PROMPTS, help='(clean, corrupted) prompt pairs')
     dm.add_argument('--quiet', action='store_true', help='no progress bars (default: show them on stderr)')
     r = sub.add_parser('reproduce', formatter_class=_Help, help="the paper's Figure 2 for a task, on the pretrained model (needs the hub)",
                        description="The paper's Figure 2 panel for a task on the pretrained model: EAP and ACDC (KL and the "
@@ -584,25 +854,46 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--out', help='results folder; its finished steps are reused (default: eap-nb-reproduce-TASK)')
     r.add_argument('--prompts', type=int, help="prompt pairs of ACDC's test split (default: the paper's, 100; Docstring 50)")
     r.add_argument('--taus', type=float, nargs='+', help=f"ACDC's thresholds, one ACDC run each (default: {' '.join(f'{t:g}' for t in REPRODUCE_TAUS)})")
-    r.add_argument('--overwrite', action='store_true', help='delete what --out holds and start again (default: reuse finished steps)')
+    r.add_argument('--overwrite', action='store_true', help='delete what --out holds (a folder eap-nb wrote) and start again (default: reuse finished steps)')
     r.add_argument('--quiet', action='store_true', help='no progress bars (default: show them on stderr)')
     return ap
 
+def _close_bars():
+    "Close every progress bar still on the screen, so that nothing is drawn after the last message"
+    if (t := sys.modules.get('tqdm.std')) is not None:
+        for bar in list(getattr(t.tqdm, '_instances', ())): bar.close()
+
+def _say(line:str):
+    "Print a report line; once stdout is closed (`eap-nb ... | head`), print nothing more and go on with the work"
+    try: print(line, flush=True)
+    except BrokenPipeError: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
 def main(argv:list|None=None, # command-line arguments (default: sys.argv[1:])
         ) -> int:
-    "Entry point of the `eap-nb` console command: 0 done, 2 bad arguments (or pretrained weights not to be had), 130 interrupted"
+    "Entry point of the `eap-nb` console command: exit status 0 done, 1 results not delivered, 2 bad arguments (or no pretrained weights), 3 no circuit (scores rank nothing), 130 interrupted, 143 terminated"
     a = _parser().parse_args(argv)
     try:
-        if a.cmd == 'list': list_models()
-        elif a.cmd == 'demo': demo(a.out, a.prompts, a.overwrite, not a.quiet)
-        elif a.cmd == 'reproduce': reproduce(a.task, a.out, a.prompts, a.taus, a.overwrite, not a.quiet)
-        else: discover(a.model, a.task, a.method, a.out, a.k, a.threshold, a.tau, a.eap_threshold, a.prompts, a.seed,
-                       a.acdc_metric, a.overwrite, not a.quiet, circuit=a.circuit, ablation=a.ablation, ig_steps=a.ig_steps)
-    except CLIError as e:
-        print(f"eap-nb: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        kept = f"the finished steps are kept in {a.out or 'eap-nb-reproduce-' + a.task}/: run the same command to go on" if a.cmd == 'reproduce' else 'nothing written'
-        print(f"{'' if a.cmd == 'list' or a.quiet else chr(10)}eap-nb: interrupted: {kept}", file=sys.stderr)
-        return 130
-    return 0
+        with _signals_handled():
+            try:
+                if a.cmd == 'list': list_models(_say)
+                elif a.cmd == 'demo': demo(a.out, a.prompts, a.overwrite, not a.quiet, _say)
+                elif a.cmd == 'reproduce': reproduce(a.task, a.out, a.prompts, a.taus, a.overwrite, not a.quiet, _say)
+                else:
+                    s = discover(a.model, a.task, a.method, a.out, a.k, a.threshold, a.tau, a.eap_threshold, a.prompts, a.seed,
+                                 a.acdc_metric, a.overwrite, not a.quiet, _say, circuit=a.circuit, ablation=a.ablation, ig_steps=a.ig_steps)
+                    if s.get('no_circuit_because'): return EXIT['no_circuit']
+            except KeyboardInterrupt:
+                if hasattr(signal, 'setitimer'): signal.setitimer(signal.ITIMER_REAL, 0)
+                _close_bars()
+                kept = f"the finished steps are kept in {_shown(a.out or 'eap-nb-reproduce-' + a.task)}: run the same command to go on" if a.cmd == 'reproduce' else 'nothing written'
+                term = bool(_SIGNALS) and _SIGNALS[0] == signal.SIGTERM
+                print(f"eap-nb: {'terminated' if term else 'interrupted'}: {kept}", file=sys.stderr)
+                return EXIT['terminated' if term else 'interrupted']
+            except CLIError as e:
+                _close_bars()
+                print(f"eap-nb: error: {e}", file=sys.stderr)
+                return EXIT['failed' if isinstance(e, RunError) else 'usage']
+    except KeyboardInterrupt:  # one that came after the handlers were restored: the command had finished its work
+        print("eap-nb: interrupted after the work was done", file=sys.stderr)
+        return EXIT['interrupted']
+    return EXIT['done']

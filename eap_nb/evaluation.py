@@ -280,15 +280,19 @@ def draw_circuit(graph:Graph, # the graph the scores are on
                            yshift=-9, bgcolor='rgba(255,255,255,0.85)', borderpad=0, font=dict(size=10, color='black'))
     width_note = 'all edges drawn alike (no scores given)' if scores is None else \
         'all kept edges have the same |score|' if same else 'width grows with |score|'
-    fig.add_annotation(text=f'blue: positive score, red: negative; {width_note}; into q: solid, k: dashed, '
-                       "v: dotted.<br>Rows from the bottom: embeddings, then each layer's heads and its MLP "
-                       '(alternating sides), logits on top. Hover for names, scores and roles.',
-                       xref='paper', yref='paper', x=0, y=-0.03, yanchor='top', showarrow=False,
+    caption = [f'blue: positive score, red: negative; {width_note};', 'into q: solid, k: dashed, v: dotted.',
+               "Rows from the bottom: embeddings, then each layer's heads", 'and its MLP (alternating sides), logits on top.',
+               'Hover for names, scores and roles.']  # short lines: a narrow window cuts nothing
+    fig.add_annotation(text='<br>'.join(caption), xref='paper', yref='paper', x=0, y=-0.03, yanchor='top', showarrow=False,
                        font=dict(size=11), align='left')
+    if not kept:  # an empty circuit is a result too: say so instead of a blank canvas
+        fig.add_annotation(text=f'no edges kept (0 of {graph.n_edges})', xref='paper', yref='paper', x=0.5, y=0.5,
+                           showarrow=False, font=dict(size=16))
     xs, ys = [p[0] for p in xy.values()] or [0], [p[1] for p in xy.values()] or [0]
-    fig.update_layout(title=f"{title} ({len(kept)} edges)", template='plotly_white',
-                      width=max(700, 62 * (max(max(xs), hi) - min(min(xs), lo)) + 260), height=max(420, 62 * max(ys) + 230),
-                      margin=dict(l=20, r=20, t=50, b=80),
+    fig.update_layout(title=dict(text=f"{title} ({len(kept)} edges)", x=0.01, xanchor='left', y=0.98, yanchor='top'),
+                      template='plotly_white', modebar=dict(orientation='v'),  # the toolbar down the right side, clear of the title
+                      width=max(700, 62 * (max(max(xs), hi) - min(min(xs), lo)) + 260), height=max(420, 62 * max(ys) + 290),
+                      margin=dict(l=20, r=40, t=60, b=130),
                       legend=dict(title='role', x=1.0, xanchor='left', y=1, yanchor='top'),
                       xaxis=dict(visible=False, range=[min(min(xs), lo) - 0.7, max(max(xs), hi) + 0.7]),
                       yaxis=dict(visible=False, range=[-0.5, max(ys) + 0.4]))

@@ -35,17 +35,19 @@ ok $((nbs - nfail)); bad "$nfail"
 echo "notebooks: $((nbs - nfail)) passed, $nfail failed"
 
 echo "== pytest"
-$V/python -m pytest -q -p no:cacheprovider tests --junitxml=/tmp/eap_nb_junit.xml; prc=$?
-read -r pp pf < <($V/python - <<'PY'
-import xml.etree.ElementTree as ET
+junit=$(mktemp -t eap_nb_junit.XXXXXX.xml)  # private: two test runs at once (two clones) must not share a report
+$V/python -m pytest -q -p no:cacheprovider tests --junitxml="$junit"; prc=$?
+read -r pp pf < <($V/python - "$junit" <<'PY'
+import sys, xml.etree.ElementTree as ET
 try:
-    r = ET.parse('/tmp/eap_nb_junit.xml').getroot()
+    r = ET.parse(sys.argv[1]).getroot()
     s = r if r.tag == 'testsuite' else r.find('testsuite')
     t, f, e, sk = (int(s.get(k, 0)) for k in ('tests', 'failures', 'errors', 'skipped'))
     print(t - f - e - sk, f + e)
 except Exception: print(0, 1)
 PY
 )
+rm -f "$junit"
 if [ $prc -ne 0 ] && [ "$pf" -eq 0 ]; then pf=1; fi
 ok "$pp"; bad "$pf"
 

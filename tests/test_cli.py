@@ -1,5 +1,5 @@
 "Tests that notebooks do poorly: the installed `eap-nb` command, run as a user runs it."
-import json, math, os, re, shutil, signal, subprocess, sys, threading, time
+import json, math, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 import pytest
 
@@ -227,25 +227,195 @@ def test_circuit_choices_are_the_constructions():
     from eap_nb.circuits import CIRCUITS
     assert CIRCUIT_CHOICES == CIRCUITS + ('best',)
 
+LONG = ['discover', '--model', 'trained-docstring', '--task', 'docstring', '--method', 'acdc', '--prompts', '3000']  # minutes of ACDC
+
+class Running:
+    "An `eap-nb` process whose stderr is read as it comes; `wait_for(text)` blocks until the text appears"
+    def __init__(self, *args, cwd=None):
+        self.p = subprocess.Popen([str(BIN / 'eap-nb'), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+        self.err, self.seen = b'', threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+    def _read(self):
+        while chunk := os.read(self.p.stderr.fileno(), 65536):
+            with self.seen: self.err += chunk; self.seen.notify_all()
+    def wait_for(self, text, timeout=600):
+        with self.seen: assert self.seen.wait_for(lambda: text.encode() in self.err, timeout), self.stderr[-3000:]
+    def finish(self, timeout=120):
+        rc = self.p.wait(timeout); time.sleep(0.2)
+        return rc, self.p.stdout.read().decode()
+    @property
+    def stderr(self): return self.err.decode(errors='replace')
+
+def messages(stderr):
+    "The lines eap-nb itself printed to stderr (progress bars removed)"
+    return [l for l in re.split(r'[\r\n]', stderr) if l.startswith('eap-nb:')]
+
+def hidden(folder): return sorted(p.name for p in Path(folder).iterdir() if p.name.startswith('.'))
+
 def test_interrupt_is_one_line_and_writes_nothing(tmp_path):
-    "item 9: Ctrl-C during ACDC: one line, exit 130, the earlier results in --out untouched, no temporary left"
+    "item 9 / issue 25 item 5: Ctrl-C during ACDC: one line, exit 130, the earlier results untouched, no temporary left, no bar after"
     out = tmp_path / 'run'; out.mkdir(); (out / 'summary.json').write_text('{"old": true}')
-    p = subprocess.Popen([str(BIN / 'eap-nb'), 'discover', '--model', 'trained-docstring', '--task', 'docstring',
-                          '--method', 'acdc', '--prompts', '64', '--overwrite', '--out', str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    err, started = [], threading.Event()
-    def read():
-        for chunk in iter(lambda: p.stderr.read(1), ''):
-            err.append(chunk)
-            if 'ACDC receivers' in ''.join(err[-200:]): started.set()
-    th = threading.Thread(target=read, daemon=True); th.start()
-    assert started.wait(300), ''.join(err)
-    time.sleep(1); p.send_signal(signal.SIGINT)
-    rc = p.wait(60); th.join(10)
-    stderr = ''.join(err)
-    assert rc == 130, (rc, stderr[-3000:])
-    assert 'Traceback' not in stderr and [l for l in re.split(r'[\r\n]', stderr) if l.startswith('eap-nb:')] == ['eap-nb: interrupted: nothing written']
+    r = Running(*LONG, '--overwrite', '--out', str(out))  # minutes of work: the signal cannot come after the end, however slow the machine
+    r.wait_for('ACDC receivers'); time.sleep(1); r.p.send_signal(signal.SIGINT)
+    rc, _ = r.finish(60)  # and it stops at once
+    assert rc == 130, (rc, r.stderr[-3000:])
+    assert 'Traceback' not in r.stderr and messages(r.stderr) == ['eap-nb: interrupted: nothing written'], r.stderr[-3000:]
+    assert re.split(r'[\r\n]', r.stderr.rstrip())[-1] == 'eap-nb: interrupted: nothing written'  # no progress bar drawn after it
     assert (out / 'summary.json').read_text() == '{"old": true}' and sorted(p.name for p in tmp_path.iterdir()) == ['run']
+
+SWALLOWED = """
+import os, signal, sys, time, eap_nb.cli as c
+real = c._run
+class Finaliser:
+    def __del__(self): os.kill(os.getpid(), signal.SIGINT); time.sleep(0.1)  # the signal arrives inside a finaliser
+def run(*a, **kw):
+    r = real(*a, **kw)
+    if sys.argv[1] == 'bare-except':
+        try: os.kill(os.getpid(), signal.SIGINT); time.sleep(0.1)
+        except KeyboardInterrupt: pass  # a library's bare except
+    else: Finaliser()
+    time.sleep(2)  # the work goes on
+    return r
+c._run = run
+sys.exit(c.main(['discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3', '--prompts', '8', '--quiet', '--out', sys.argv[2]]))
+"""
+
+@pytest.mark.parametrize('where', ['bare-except', 'finaliser'])
+def test_an_interrupt_cannot_be_swallowed(where, tmp_path):
+    "issue 25 item 5: an interrupt dropped on its way (a finaliser, a bare except) still ends the run: exit 130, nothing written"
+    r = subprocess.run([sys.executable, '-c', SWALLOWED, where, str(tmp_path / 'o')], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 130, (r.returncode, r.stderr[-3000:])
+    assert messages(r.stderr) == ['eap-nb: interrupted: nothing written'] and not (tmp_path / 'o').exists(), r.stderr[-3000:]
+
+def test_sigterm_cleans_up(tmp_path):
+    "issue 25 item 4: SIGTERM (a scheduler's kill): one line, exit 143, no temporary folder left"
+    r = Running(*LONG, '--out', str(tmp_path / 'o'))
+    r.wait_for('ACDC receivers'); r.p.send_signal(signal.SIGTERM)
+    rc, _ = r.finish(60)
+    assert rc == 143 and messages(r.stderr) == ['eap-nb: terminated: nothing written'], (rc, r.stderr[-3000:])
+    assert list(tmp_path.iterdir()) == []
+
+def test_second_run_on_the_same_out_refuses(tmp_path):
+    "issue 25 item 1: one run per folder; the second says so in one line and touches nothing"
+    out = tmp_path / 'same'
+    r = Running(*LONG, '--out', str(out))
+    try:
+        r.wait_for('ACDC receivers')
+        one_line_error(run('discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3', '--prompts', '8',
+                           '--quiet', '--out', str(out)), 'in use by another eap-nb run')
+        one_line_error(run('discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3', '--prompts', '8',
+                           '--quiet', '--overwrite', '--out', str(out)), 'in use by another eap-nb run')
+    finally: r.p.send_signal(signal.SIGINT)
+    assert r.finish(60)[0] == 130 and not out.exists()
+
+def test_files_added_during_a_run_are_not_deleted(tmp_path):
+    "issue 25 item 1: a file put into --out during the run stays; the results get a name of their own beside it"
+    out = tmp_path / 'o'
+    r = Running('discover', '--model', 'trained-docstring', '--task', 'docstring', '--method', 'acdc', '--prompts', '32', '--out', str(out))
+    r.wait_for('ACDC receivers'); r.p.send_signal(signal.SIGSTOP)  # held still while the file lands: no race, however loaded the machine
+    out.mkdir(); (out / 'mine.txt').write_text('mine')
+    r.p.send_signal(signal.SIGCONT)
+    rc, _ = r.finish(600)
+    assert rc == 1 and len(messages(r.stderr)) == 1 and 'changed during the run (mine.txt appeared)' in messages(r.stderr)[0], (rc, r.stderr[-3000:])
+    assert sorted(p.name for p in out.iterdir()) == ['mine.txt'] and (out / 'mine.txt').read_text() == 'mine'
+    kept, = [p for p in tmp_path.iterdir() if p.name.startswith('o-eap-nb-')]
+    assert str(kept) in messages(r.stderr)[0] and strict_json(kept / 'summary.json')['method'] == 'acdc'
+    assert hidden(tmp_path) == []
+
+def test_parent_removed_during_the_run(tmp_path):
+    "issue 25 item 3: the parent of --out removed mid-run: made again, the results written, exit 0"
+    out = tmp_path / 'a' / 'b' / 'o'; out.parent.mkdir(parents=True)
+    r = Running('discover', '--model', 'trained-docstring', '--task', 'docstring', '--method', 'acdc', '--prompts', '32', '--out', str(out))
+    r.wait_for('ACDC receivers'); r.p.send_signal(signal.SIGSTOP)
+    shutil.rmtree(tmp_path / 'a')
+    r.p.send_signal(signal.SIGCONT)
+    rc, stdout = r.finish(600)
+    assert rc == 0, r.stderr[-3000:]
+    assert strict_json(out / 'summary.json')['method'] == 'acdc' and f'wrote {out}/:' in stdout, stdout
+
+def test_disk_full_is_one_line_and_writes_nothing(tmp_path):
+    "issue 25 item 3: the files cannot be written (a file-size limit plays the full disk): one line, exit 1, nothing half-written"
+    import resource
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the limit is then an error (EFBIG), as a full disk's ENOSPC
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+    r = subprocess.run([str(BIN / 'eap-nb'), 'discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3',
+                        '--prompts', '8', '--quiet', '--out', str(tmp_path / 'o')], capture_output=True, text=True,
+                       timeout=300, preexec_fn=small_files)
+    assert r.returncode == 1 and 'Traceback' not in r.stderr, (r.returncode, r.stderr[-3000:])
+    assert len(messages(r.stderr)) == 1 and 'could not write --out' in r.stderr and 'nothing was written' in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+@pytest.mark.parametrize('out', ['', '.', '..'])
+def test_out_is_never_the_working_directory(out, tmp_path):
+    "issue 25 item 2: `--out '' --overwrite` once deleted the working directory"
+    (tmp_path / 'precious.txt').write_text('mine')
+    r = subprocess.run([str(BIN / 'eap-nb'), 'discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3',
+                        '--prompts', '8', '--overwrite', '--out', out], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    one_line_error(r, '--out')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['precious.txt'] and (tmp_path / 'precious.txt').read_text() == 'mine'
+
+def test_overwrite_replaces_only_what_eap_nb_wrote(tmp_path):
+    "issue 25 item 2: --overwrite refuses a folder without eap-nb's marker, and replaces one with it"
+    mine = tmp_path / 'mine'; mine.mkdir(); (mine / 'thesis.tex').write_text('mine')
+    args = ['discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3', '--prompts', '8', '--quiet', '--overwrite']
+    one_line_error(run(*args, '--out', str(mine)), 'eap-nb did not write')
+    assert [p.name for p in mine.iterdir()] == ['thesis.tex']
+    ours = tmp_path / 'ours'
+    assert run(*args[:-1], '--out', str(ours)).returncode == 0 and (ours / '.eap-nb').is_file()
+    assert run(*args, '--out', str(ours)).returncode == 0
+
+def test_prompts_beyond_a_models_data_are_refused(tmp_path):
+    "issue 25 item 4: tracr-reverse has ACDC's 6 examples: --prompts 100 is refused, the default takes the 6 and says so"
+    one_line_error(run('discover', '--model', 'tracr-reverse', '--task', 'tracr-reverse', '--method', 'acdc', '--prompts', '100',
+                       '--out', str(tmp_path / 'x')), 'has only 6')
+    r = run('discover', '--model', 'tracr-reverse', '--task', 'tracr-reverse', '--method', 'acdc', '--ablation', 'zero', '--quiet',
+            '--out', str(tmp_path / 'o'))
+    assert r.returncode == 0 and "all of tracr-reverse's fixed data (6 prompts)" in r.stdout, r.stdout + r.stderr
+    assert strict_json(tmp_path / 'o' / 'summary.json')['prompts'] == 6
+
+def test_scores_that_rank_nothing_give_no_circuit(tmp_path):
+    "issue 25 item 7: all-zero EAP scores (l2 at its optimum): no circuit, one line saying why and what to try, exit 3"
+    r = run('discover', '--model', 'tracr-reverse', '--task', 'tracr-reverse', '--method', 'AtP*', '--quiet', '--out', str(tmp_path / 'o'))
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    line, = [l for l in r.stdout.splitlines() if 'no circuit cut' in l]
+    assert 'EAP-IG-inputs' in line, line
+    s = strict_json(tmp_path / 'o' / 'summary.json')
+    assert s['circuit'] is None and s['no_circuit_because'] and 'auc' not in s and not (tmp_path / 'o' / 'circuit.json').exists()
+
+PEAK_RSS = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+
+def test_many_prompts_run_in_bounded_memory(tmp_path):
+    "issue 25 item 4: --prompts 20000 used 4.75 GB in one batch; now sub-batches under a memory budget (1 GiB at most)"
+    r = subprocess.run([sys.executable, '-c', PEAK_RSS, str(BIN / 'eap-nb'), 'discover', '--model', 'planted-ioi', '--task', 'ioi',
+                        '--k', '8', '--circuit', 'topk', '--prompts', '20000', '--quiet', '--out', str(tmp_path / 'o')],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    peak = int(r.stdout.split()[-1]) * 1024
+    print(f'--prompts 20000: peak RSS {peak / 2**30:.2f} GiB')
+    assert peak < 2.5 * 2**30, peak
+    assert strict_json(tmp_path / 'o' / 'summary.json')['prompts'] == 20000
+
+def test_drawings_share_one_plotly(tmp_path_factory):
+    "issue 25 item 9: each run wrote its own 4.8 MB plotly.min.js; now a hard link to the plotly package's copy where possible"
+    import plotly
+    src = Path(plotly.__file__).parent / 'package_data' / 'plotly.min.js'
+    base = Path(tempfile.mkdtemp(dir=ROOT, prefix='.test-plotly-'))  # on the same file system as the virtual environment
+    try:
+        for name in ('a', 'b'):
+            r = run('discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3', '--prompts', '8', '--quiet',
+                    '--out', str(base / name))
+            assert r.returncode == 0, r.stderr
+        a, b = (os.stat(base / n / 'plotly.min.js') for n in 'ab')
+        if os.stat(src).st_dev == a.st_dev: assert a.st_ino == b.st_ino == os.stat(src).st_ino  # one file on disk
+        else: assert a.st_size == b.st_size == os.stat(src).st_size  # another file system: a copy
+    finally: shutil.rmtree(base)
+
+def test_reproduce_with_an_unreadable_run_json(tmp_path):
+    "issue 25 item 3: a run.json that is not JSON: one line, not a JSONDecodeError"
+    out = tmp_path / 'r'; out.mkdir(); (out / 'run.json').write_text('{not json')
+    one_line_error(run('reproduce', '--task', 'ioi', '--out', str(out), env=dict(os.environ, HF_HUB_OFFLINE='1')), 'cannot read')
+    assert (out / 'run.json').read_text() == '{not json'
 
 def test_pretrained_offline_is_one_line_error(tmp_path):
     one_line_error(run('discover', '--model', 'gpt2', '--task', 'ioi', '--out', str(tmp_path / 'o'),
@@ -427,3 +597,12 @@ def test_reproduce_with_the_hub_replaced(tmp_path):
     again = go('again')
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count('reused') == 3 and strict_json(out / 'summary.json')['methods'] == s['methods'], again.stdout
+
+def test_closed_stdout_is_not_a_traceback(tmp_path):
+    "`eap-nb discover ... | head -1`: the report cannot be printed once the reader is gone; the work still completes, no traceback"
+    r_fd, w_fd = os.pipe(); os.close(r_fd)  # a pipe nobody reads: every print fails (EPIPE)
+    try: p = subprocess.run([str(BIN / 'eap-nb'), 'discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3',
+                             '--prompts', '8', '--quiet', '--out', str(tmp_path / 'o')], stdout=w_fd, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally: os.close(w_fd)
+    assert p.returncode == 0 and 'Traceback' not in p.stderr and 'Exception ignored' not in p.stderr, p.stderr[-3000:]
+    assert strict_json(tmp_path / 'o' / 'summary.json')['n_edges_requested'] == 3

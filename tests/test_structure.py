@@ -111,3 +111,10 @@ def test_the_check_can_fail(tmp_path):
     assert any('reads the private name a._hidden' in b for b in bad), bad
     assert any(b.startswith('b.py:5') and 'later notebook' in b for b in bad), bad
     assert any(b.startswith('c.py:2') and 'later notebook' in b for b in bad), bad  # a lazy upward import outside cli
+
+
+def test_test_command_uses_private_temporary_files():
+    "issue 25 item 6: scripts/test.sh wrote pytest's report to a fixed /tmp file: two runs at once clobbered each other"
+    text = (ROOT / 'scripts' / 'test.sh').read_text()
+    fixed = re.findall(r'/tmp/[\w.-]+', text)
+    assert not fixed, fixed
