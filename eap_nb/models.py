@@ -198,16 +198,30 @@ class _Shortformer:
     "The positions of the current run, handed from the model's forward to its attention layers"
     pos = None
 
-def _attention_forward(self, hidden_states, attention_mask=None, position_ids=None, pattern_fn=None, **kwargs):
-    "NativeAttention's forward, plus shortformer positions on the query and key inputs and a local window"
+def _per_head(lin, x:Tensor) -> Tensor:
+    "A q/k/v projection applied to per-head inputs x [batch, pos, head, d_model], head h through its own rows; fires the projection's hook_out: [batch, pos, head * d_head]"
+    w, bias = lin.original_component.weight, lin.original_component.bias  # [(head d_head), d_model]
+    h = x.shape[2]
+    out = torch.einsum('bshd,hed->bshe', x, w.unflatten(0, (h, -1)))
+    if bias is not None: out = out + bias.unflatten(0, (h, -1))
+    return lin.hook_out(out.flatten(2))
+
+def _attention_forward(self, hidden_states, attention_mask=None, position_ids=None, pattern_fn=None, split=None, **kwargs):
+    "NativeAttention's forward, plus shortformer positions on the query and key inputs, a local window, and per-head normalised q/k/v inputs (`split`)"
     from transformer_lens.utilities.activation_functions import apply_softcap
     b, s, _ = hidden_states.shape
-    qk_in = hidden_states if self._shortformer.pos is None else hidden_states + self._shortformer.pos
-    q, k = self.q(qk_in), self.k(qk_in)
+    pos = self._shortformer.pos
+    if split is None:
+        qk_in = hidden_states if pos is None else hidden_states + pos
+        q, k, v = self.q(qk_in), self.k(qk_in), self.v(hidden_states)
+    else:  # [batch, pos, head, d_model] each: every head its own input (use_split_qkv_input)
+        qn, kn, vn = split
+        if pos is not None: qn, kn = qn + pos[:, :, None], kn + pos[:, :, None]
+        q, k, v = _per_head(self.q, qn), _per_head(self.k, kn), _per_head(self.v, vn)
     if hasattr(self, 'q_norm'): q, k = self.q_norm(q), self.k_norm(k)  # OLMo-2: over all heads together
     q = q.view(b, s, self.n_heads, self.d_head).transpose(1, 2)
     k = k.view(b, s, self.n_kv_heads, self.d_head).transpose(1, 2)
-    v = self.v(hidden_states).view(b, s, self.n_kv_heads, self.d_head).transpose(1, 2)
+    v = v.view(b, s, self.n_kv_heads, self.d_head).transpose(1, 2)
     if self.rotary is not None: q, k = self.rotary.apply_rope(q, k, position_ids=position_ids)
     if self.kv_repeats > 1: k, v = k.repeat_interleave(self.kv_repeats, dim=1), v.repeat_interleave(self.kv_repeats, dim=1)
     scores = apply_softcap(torch.matmul(q, k.transpose(-2, -1)) / self.scale, self.attn_scores_soft_cap)
@@ -224,7 +238,14 @@ def _block_forward(self, hidden_states, attention_mask=None, position_ids=None, 
     "NativeBlock's forward, plus parallel attention and MLP, norms after each (Gemma-2), or only after each (OLMo-2)"
     post = lambda name, x: getattr(self, name)(x) if hasattr(self, name) else x
     pre, after = (lambda n, x: x, lambda n, x: getattr(self, n)(x)) if self.post_only else (lambda n, x: getattr(self, n)(x), lambda n, x: x)
-    a = after('ln1', post('ln1_post', self.attn(pre('ln1', hidden_states), attention_mask=attention_mask, position_ids=position_ids)[0]))
+    if self._flags['split_qkv']:  # HookedTransformer's use_split_qkv_input: the residual once per head, normalised per head
+        A, na = self.attn, self.attn.original_component
+        ins = [getattr(A, f'hook_{c}_input')(hidden_states[:, :, None].repeat(1, 1, n, 1))
+               for c, n in (('q', na.n_heads), ('k', na.n_kv_heads), ('v', na.n_kv_heads))]
+        ins = [pre('ln1', t) for t in ins]
+        a = A(ins[0][:, :, 0], attention_mask=attention_mask, position_ids=position_ids, split=ins)[0]
+    else: a = self.attn(pre('ln1', hidden_states), attention_mask=attention_mask, position_ids=position_ids)[0]
+    a = after('ln1', post('ln1_post', a))
     if self.cfg.attn_only: return (hidden_states + a,)
     x = hidden_states if self.cfg.parallel_attn_mlp else hidden_states + a
     out = after('ln2', post('ln2_post', self.mlp(pre('ln2', x))))
@@ -261,11 +282,11 @@ def _native_bridge(cfg, sd:dict|None, tokenizer=None) -> nn.Module:
     from transformer_lens.model_bridge.supported_architectures.native import _make_norm_bridge
     nc = _native_config(cfg)
     m = NativeModel(nc)
-    m.shortformer, m._shortformer = cfg.positional_embedding_type == 'shortformer', _Shortformer()
+    m.shortformer, m._shortformer, m._flags = cfg.positional_embedding_type == 'shortformer', _Shortformer(), dict(split_qkv=False)
     m.forward = _model_forward.__get__(m)
     types, post = getattr(cfg, 'attn_types', None) or [], getattr(cfg, 'use_normalization_before_and_after', False)
     for l, blk in enumerate(m.layers):
-        blk.forward, a = _block_forward.__get__(blk), blk.attn
+        blk.forward, a, blk._flags = _block_forward.__get__(blk), blk.attn, m._flags
         blk.post_only = getattr(cfg, 'original_architecture', None) in _POST_ONLY
         if getattr(cfg, 'original_architecture', None) in _QK_NORM:
             from transformer_lens.model_bridge.sources.native.model import NativeRMSNorm
@@ -282,6 +303,10 @@ def _native_bridge(cfg, sd:dict|None, tokenizer=None) -> nn.Module:
             blk.mlp.forward = _gated_forward.__get__(blk.mlp)
     if sd is None: initialize_native_model(m, nc)  # TransformerLens' own initialisation
     m = m.to(nc.dtype)
+    if m.rotary is not None and nc.dtype == torch.float64 and not getattr(nc, 'rope_scaling', None):  # tables in float64, as HookedTransformer's
+        rd = m.rotary.rotary_dim
+        f = torch.outer(torch.arange(nc.n_ctx, dtype=torch.float64), 1.0 / nc.rotary_base ** (torch.arange(0, rd, 2, dtype=torch.float64) / rd))
+        m.rotary.cos_cached, m.rotary.sin_cached = f.cos().repeat_interleave(2, -1), f.sin().repeat_interleave(2, -1)
     def overlay(adapter):  # the bridge's view of the extensions
         blocks = adapter.component_mapping['blocks']
         if nc.parallel_attn_mlp and not nc.attn_only:
@@ -295,11 +320,14 @@ def _native_bridge(cfg, sd:dict|None, tokenizer=None) -> nn.Module:
             for n in ('q_norm', 'k_norm'): blocks.submodules['attn'].submodules[n] = RMSNormalizationBridge(name=n, config=adapter.cfg)
         if getattr(cfg, 'original_architecture', None) in _POST_ONLY:
             blocks.hook_aliases = dict(blocks.hook_aliases, hook_attn_out='ln1.hook_out', hook_mlp_out='ln2.hook_out', hook_resid_mid='mlp.hook_in')
+            blocks.mlp_reads_resid_directly = True  # hook_mlp_in on the MLP's own input: ln2 comes after it
     bridge = build_bridge_from_module(m, 'TransformerLensNative', tl_config=nc, tokenizer=tokenizer, post_adapter_hook=overlay)
     if sd is not None:
         new = _to_native(sd, nc)
         missing, unexpected = bridge.load_state_dict(new, strict=False)
         if missing or unexpected: raise ValueError(f"the native bridge does not take these weights: missing {missing[:4]}, unexpected {unexpected[:4]}")
+    for mod in bridge.modules():  # norms in the model's own dtype (TransformerLens' native RMSNorm computes in float32), hooks live
+        if hasattr(mod, 'use_native_layernorm_autograd'): mod.use_native_layernorm_autograd = False
     for k in ('positional_embedding_type', 'act_fn'): setattr(bridge.cfg, k, getattr(cfg, k))  # HookedTransformer's terms again
     bridge.cfg.seed = getattr(cfg, 'seed', None)
     return bridge.eval()
@@ -486,23 +514,29 @@ def kv_repeats(model:nn.Module, # a HookedTransformer or TransformerBridge
     kv = getattr(model.cfg, 'n_key_value_heads', None)
     return model.cfg.n_heads // kv if kv else 1
 
+def _native_flags(model:nn.Module) -> dict|None:
+    "The switches of a native bridge `build_model` made (its per-head q/k/v inputs), or None for any other model"
+    return getattr(getattr(model, 'original_model', None), '_flags', None) if is_bridge(model) else None
+
 def _ungroup_bridge(model:nn.Module) -> list:
     "Give every grouped attention of a bridge one key and one value projection per query head (rows repeated); return the undo steps"
     from transformer_lens.model_bridge.generalized_components import PositionEmbeddingsAttentionBridge
-    undo = []
+    undo, native = [], _native_flags(model) is not None
     try:
         for blk in model.blocks:
             attn = blk.attn
             hf = attn.original_component
-            rep = getattr(hf, 'num_key_value_groups', 1)
+            rep = hf.kv_repeats if native else getattr(hf, 'num_key_value_groups', 1)
             if rep == 1: continue  # already one key/value head per query head
             lins = [getattr(attn, x, None) for x in 'kv']
-            if (not isinstance(attn, PositionEmbeddingsAttentionBridge) or not hasattr(attn.config, 'n_key_value_heads')
+            if native: pass  # eap_nb's native model: nn.Linear k and v, and its own counts below
+            elif (not isinstance(attn, PositionEmbeddingsAttentionBridge) or not hasattr(attn.config, 'n_key_value_heads')
                     or not all(isinstance(getattr(m, 'original_component', None), nn.Linear) for m in lins)):
                 raise NotImplementedError(f"ungrouping a bridge needs TransformerLens' rotary attention with separate key and value "
                                           f"nn.Linear projections (Llama, Qwen2, Mistral); {type(hf).__name__} has not: use a "
                                           "HookedTransformer of the model")
-            rows = lambda t: t.detach().unflatten(0, (-1, hf.head_dim)).repeat_interleave(rep, 0).flatten(0, 1)  # kv head g -> query heads g*rep..
+            d_head = hf.d_head if native else hf.head_dim
+            rows = lambda t: t.detach().unflatten(0, (-1, d_head)).repeat_interleave(rep, 0).flatten(0, 1)  # kv head g -> query heads g*rep..
             for m in lins:
                 old = m.original_component
                 new = nn.utils.skip_init(nn.Linear, old.in_features, old.out_features * rep, bias=old.bias is not None,
@@ -513,6 +547,10 @@ def _ungroup_bridge(model:nn.Module) -> list:
                 new.requires_grad_(False)
                 m._modules['_original_component'] = new
                 undo.append(lambda m=m, old=old: m._modules.__setitem__('_original_component', old))
+            if native:
+                undo.append(lambda hf=hf, n=hf.n_kv_heads, rep=rep: (setattr(hf, 'n_kv_heads', n), setattr(hf, 'kv_repeats', rep)))
+                hf.n_kv_heads, hf.kv_repeats = hf.n_heads, 1
+                continue
             undo.append(lambda hf=hf, rep=rep: setattr(hf, 'num_key_value_groups', rep)); hf.num_key_value_groups = 1
             cfg = attn.config  # the split path forks the residual once per key/value head of this config
             undo.append(lambda cfg=cfg, n=cfg.n_key_value_heads: setattr(cfg, 'n_key_value_heads', n)); cfg.n_key_value_heads = cfg.n_heads
@@ -534,7 +572,12 @@ class model_flags:
         self.bridge_ungroup = grouped and ungroup and is_bridge(model)  # a bridge ignores the flag: its projections are repeated
         if grouped and not is_bridge(model): self.want['ungroup_grouped_query_attention'] = ungroup
     def _set(self, flags):
+        native = _native_flags(self.model)
         for k, v in flags.items():
+            if native is not None and k == 'use_split_qkv_input':  # eap_nb's native model forks the residual itself
+                native['split_qkv'] = v
+                self.model.cfg._set_bridge_managed_hook_flag(k, v)  # TransformerLens then lets hooks onto hook_q_input ...
+                continue
             setter = getattr(self.model, 'set_' + k, None)
             if setter is not None: setter(v)
             else: setattr(self.model.cfg, k, v)
