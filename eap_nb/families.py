@@ -125,7 +125,7 @@ def mha_twin(model:nn.Module, # a model `build_model` made (random_model, random
             ) -> nn.Module:
     "`model` with one key/value head per query head: `_W_K`, `_W_V`, `_b_K`, `_b_V` repeated over each group"
     import copy
-    from .models import hooked_state_dict, build_model, is_bridge
+    from eap_nb.models import hooked_state_dict, build_model, is_bridge
     if not hasattr(model, 'cfg') or (is_bridge(model) and type(model.original_model).__name__ != 'NativeModel') or not hasattr(model, 'W_E'):
         raise TypeError(f"mha_twin takes a model build_model made (a HookedTransformer or native TransformerBridge), got {type(model).__name__}")
     sd, cfg = hooked_state_dict(model), copy.deepcopy(model.cfg)

@@ -389,7 +389,7 @@ def tracr_model(config:dict, # HookedTransformerConfig fields (from the weights 
                 dtype:torch.dtype=torch.float32, # parameter dtype
                ) -> nn.Module:
     "A model with `config` and exactly the weights in `state_dict` (`build_model`: a HookedTransformer on TransformerLens 3, a native TransformerBridge on 4)"
-    from .models import tl_config, build_model
+    from eap_nb.models import tl_config, build_model
     try: return build_model(tl_config(**config, dtype=dtype), state_dict)
     except ValueError as e: raise ValueError(f"{e}; convert them with tracr_weights") from None
 
