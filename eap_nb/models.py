@@ -53,6 +53,7 @@ def tl_config(**fields, # HookedTransformerConfig fields
         f['initializer_range'] = 0.8 / math.sqrt(f['d_model']) if f.get('init_mode', 'gpt2') == 'gpt2' else 1.0
     if f.get('d_vocab_out', -1) == -1: f['d_vocab_out'] = f['d_vocab']
     if f.get('positional_embedding_type') == 'rotary' and f.get('rotary_dim') is None: f['rotary_dim'] = f['d_head']
+    if f.get('use_attn_scale', True) and f.get('attn_scale', -1.0) == -1.0: f['attn_scale'] = math.sqrt(f['d_head'])
     seed = f.pop('seed', None)  # set after construction, as HookedTransformerConfig users do, so no global generator is reseeded
     known = set(inspect.signature(TransformerBridgeConfig.__init__).parameters) | set(inspect.signature(TransformerLensConfig.__init__).parameters)
     cfg = TransformerBridgeConfig(**{k: v for k, v in f.items() if k in known}, architecture='TransformerLensNative')
@@ -328,7 +329,7 @@ def _native_bridge(cfg, sd:dict|None, tokenizer=None) -> nn.Module:
         if missing or unexpected: raise ValueError(f"the native bridge does not take these weights: missing {missing[:4]}, unexpected {unexpected[:4]}")
     for mod in bridge.modules():  # norms in the model's own dtype (TransformerLens' native RMSNorm computes in float32), hooks live
         if hasattr(mod, 'use_native_layernorm_autograd'): mod.use_native_layernorm_autograd = False
-    for k in ('positional_embedding_type', 'act_fn'): setattr(bridge.cfg, k, getattr(cfg, k))  # HookedTransformer's terms again
+    for k in ('positional_embedding_type', 'act_fn', 'attn_scale'): setattr(bridge.cfg, k, getattr(cfg, k))  # HookedTransformer's terms again
     bridge.cfg.seed = getattr(cfg, 'seed', None)
     return bridge.eval()
 
