@@ -311,12 +311,12 @@ def _free_memory() -> int:
     except (ValueError, OSError, AttributeError): return 8 * 2**30
 
 def _memory_budget(model) -> int:
-    "Bytes one sub-batch of prompts may use: half the GPU's free memory, else an eighth of the free memory, from 128 MiB to 1 GiB"
+    "Bytes one sub-batch of prompts may use: half the GPU's free memory, else an eighth of the free memory, from 128 to 512 MiB"
     import torch
     from eap_nb.data import model_device
     dev = model_device(model)
     if dev.type == 'cuda': return torch.cuda.mem_get_info(dev)[0] // 2
-    return int(min(max(_free_memory() // 8, 2**27), 2**30))
+    return int(min(max(_free_memory() // 8, 2**27), 2**29))
 
 def _chunked(model, graph, batch):
     "`batch` as sub-batches whose `estimate_memory` fits `_memory_budget`: any --prompts runs in bounded memory (one `Batches`)"

@@ -107,8 +107,8 @@ def family_config(name:str, # a key of `FAMILIES`
                   scale:float|dict|None=None, # None: full size; a factor in (0, 1]; or a dict of sizes (see `family_shape`)
                   dtype:torch.dtype=torch.float32, # parameter dtype
                   seed:int=0, # initialisation seed
-                 ) -> 'HookedTransformerConfig':
-    "The `HookedTransformerConfig` of family `name`, full size or scaled down"
+                 ):
+    "The config of family `name` (`hooked_config`: a `HookedTransformerConfig` on TransformerLens 3), full size or scaled down"
     return hooked_config(**_hooked_kwargs(family_shape(name, scale)), dtype=dtype, seed=seed)
 
 def random_family_model(name:str, # a key of `FAMILIES`
@@ -116,28 +116,25 @@ def random_family_model(name:str, # a key of `FAMILIES`
                         dtype:torch.dtype=torch.float32, # parameter dtype
                         seed:int=0, # initialisation seed (a local generator: the global RNGs are left as they were)
                         device:str|torch.device|None=None, # where to put it (default: CPU)
-                       ) -> 'HookedTransformer':
-    "A `HookedTransformer` of family `name` with random weights, full size or scaled down"
+                       ) -> nn.Module:
+    "A model of family `name` with random weights (`random_model`: a `HookedTransformer` on TransformerLens 3, a native `TransformerBridge` on 4), full size or scaled down"
     return random_model(device=device, dtype=dtype, seed=seed, **_hooked_kwargs(family_shape(name, scale)))
 
 # %% ../nbs/05_families.ipynb #mhatwin1
-def mha_twin(model:nn.Module, # a HookedTransformer with grouped-query attention
+def mha_twin(model:nn.Module, # a model `build_model` made (random_model, random_family_model ...) with grouped-query attention
             ) -> nn.Module:
     "`model` with one key/value head per query head: `_W_K`, `_W_V`, `_b_K`, `_b_V` repeated over each group"
-    import copy, warnings
-    from transformer_lens import HookedTransformer
-    if not isinstance(model, HookedTransformer): raise TypeError(f"mha_twin takes a HookedTransformer, got {type(model).__name__}")
-    cfg = copy.deepcopy(model.cfg)
+    import copy
+    from eap_nb.models import hooked_state_dict, build_model, is_bridge
+    if not hasattr(model, 'cfg') or (is_bridge(model) and type(model.original_model).__name__ != 'NativeModel') or not hasattr(model, 'W_E'):
+        raise TypeError(f"mha_twin takes a model build_model made (a HookedTransformer or native TransformerBridge), got {type(model).__name__}")
+    sd, cfg = hooked_state_dict(model), copy.deepcopy(model.cfg)
     rep = cfg.n_heads // (cfg.n_key_value_heads or cfg.n_heads)
     cfg.n_key_value_heads = None
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', DeprecationWarning)
-        twin = HookedTransformer(cfg, move_to_device=False)
     grouped = ('_W_K', '_W_V', '_b_K', '_b_V')
-    twin.load_state_dict({(k.replace('._', '.') if k.split('.')[-1] in grouped else k):
-                          (v.repeat_interleave(rep, 0) if k.split('.')[-1] in grouped else v)
-                          for k, v in model.state_dict().items()})
-    return twin.to(next(model.parameters()).device).eval()
+    sd = {(k.replace('._', '.') if k.split('.')[-1] in grouped else k): (v.repeat_interleave(rep, 0) if k.split('.')[-1] in grouped else v)
+          for k, v in sd.items()}
+    return build_model(cfg, sd, next(model.parameters()).device)
 
 
 # %% ../nbs/05_families.ipynb #0795ece8

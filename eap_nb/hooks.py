@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import torch
 from torch import Tensor, nn
 from einops import einsum
-from .models import model_flags, ModelSpec, kv_repeats
+from .models import model_flags, ModelSpec, kv_repeats, is_bridge
 from .graph import Graph
 from .data import Batches, as_batches, check_tokens, attention_mask, forward_kwargs
 from .parallel import world, shard, all_reduce_sum
@@ -267,7 +267,7 @@ def dataset_mean(model:nn.Module, graph:Graph, bs:Batches) -> Tensor:
     return mean
 
 # %% ../nbs/01d_hooks.ipynb #c5e71e09
-def unembed(model:nn.Module, # a HookedTransformer
+def unembed(model:nn.Module, # a HookedTransformer or TransformerBridge
             x:Tensor, # the final residual [n * batch, pos, d_model]
             batch, # the batch (n copies of it may be stacked in `x`)
             last:bool=False, # unembed only each prompt's last position (`batch.last` if set)
@@ -278,4 +278,7 @@ def unembed(model:nn.Module, # a HookedTransformer
         if idx is None: x = x[:, -1:]
         else: x = x[torch.arange(len(x), device=x.device), idx.to(x.device).repeat(len(x) // len(idx))][:, None]
         batch = SimpleNamespace(**{**vars(batch), 'last': None})
-    return model(x, start_at_layer=model.cfg.n_layers), batch  # no block left to run: ln_final, unembed, soft-cap
+    if not is_bridge(model): return model(x, start_at_layer=model.cfg.n_layers), batch  # no block left to run: ln_final, unembed, soft-cap
+    logits = model.unembed(model.ln_final(x))  # a bridge (TransformerLens 4) refuses start_at_layer=n_layers: its tail, by hand
+    cap = getattr(model.cfg, 'output_logits_soft_cap', -1.0) or -1.0
+    return (cap * torch.tanh(logits / cap) if cap > 0 else logits), batch

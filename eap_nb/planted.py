@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 import torch
 from torch import Tensor, nn
-from transformer_lens import HookedTransformer, HookedTransformerConfig
+from .models import tl_config, build_model, hooked_param_shapes
 from .graph import Graph
 from .data import Batch
 from .metrics import logit_diff, prob_diff, normalized
@@ -29,7 +29,7 @@ def layout(**sizes, # name=width of each subspace, in order
 class PlantedTask:
     "A model with a planted circuit, its task and ground truth"
     name:str # the task: 'induction', 'ioi' or 'greater-than'
-    model:HookedTransformer # the planted model
+    model:nn.Module # the planted model (`build_model`: a HookedTransformer on TransformerLens 3)
     ground_truth:list # circuit edges the corruption exercises (EAP-IG names)
     invariant:list # circuit edges whose clean and corrupted values coincide
     make_batch:Callable # make_batch(n, seed) -> Batch
@@ -44,12 +44,9 @@ class PlantedTask:
         M, I = graph.dense(keep)
         return graph.flat(M, I | M.any(0))  # a q/k/v input a kept edge feeds passes it on to its head
 
-def _blank(cfg:HookedTransformerConfig) -> tuple:
-    "A model of `cfg` and an all-zero state dict to write its weights into; the global torch generator is left alone"
-    with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
-        warnings.filterwarnings('ignore', category=DeprecationWarning)
-        m = HookedTransformer(cfg, move_to_device=False)
-    return m, {k: torch.zeros_like(v) for k, v in m.state_dict().items()}
+def _blank(cfg) -> dict:
+    "An all-zero HookedTransformer-format state dict of `cfg` to write the weights into (`build_model` makes the model)"
+    return {k: torch.zeros(shape) for k, shape in hooked_param_shapes(cfg).items()}
 
 def _junk(sd:dict, cfg, S:dict, g, scale:float=1.0, mlp_from:dict|None=None):
     "Random live components: every head (and MLP neuron from `mlp_from[l]` on) reads the stream, writes the junk subspace"
@@ -81,9 +78,9 @@ def planted_induction(V:int=16, # vocabulary size
     "A 2-layer attention-only model with a previous-token head feeding an induction head through its key"
     n_ctx = 2 * half
     S, d = layout(tok=V, pos=n_ctx, prev=V, out=V, junk=junk)
-    cfg = HookedTransformerConfig(n_layers=2, n_heads=H, d_model=d, d_head=d_head, d_vocab=V, n_ctx=n_ctx,
-                                  attn_only=True, normalization_type=None, act_fn='relu')
-    m, sd = _blank(cfg)
+    cfg = tl_config(n_layers=2, n_heads=H, d_model=d, d_head=d_head, d_vocab=V, n_ctx=n_ctx,
+                    attn_only=True, normalization_type=None, act_fn='relu')
+    sd = _blank(cfg)
     g = torch.Generator().manual_seed(seed)
     sd['embed.W_E'][:, S['tok']] = torch.eye(V)
     sd['pos_embed.W_pos'][:, S['pos']] = torch.eye(n_ctx)
@@ -100,7 +97,7 @@ def planted_induction(V:int=16, # vocabulary size
     _set_head(sd, 1, 0, Q=Wq, K=Wk, V=Wv, O=Wo)
     sd['unembed.W_U'][S['out']] = torch.eye(V) * 10
     sd['unembed.W_U'][S['junk']] = torch.randn(junk, V, generator=g) / math.sqrt(junk) * junk_unembed
-    m.load_state_dict(sd); m.eval()
+    m = build_model(cfg, sd)
 
     def make_batch(n:int=64, seed:int=0) -> Batch:
         gg = torch.Generator().manual_seed(seed)
@@ -131,9 +128,9 @@ def planted_ioi(N:int=10, # names
     "A 3-layer attention-only model: duplicate-token head -> S-inhibition head -> name mover"
     P, BOS, END, V = 8, N + F, N + F + 1, N + F + 2
     S, d = layout(tok=V, pos=P, const=1, isname=1, isbos=1, dup=1, inhib=N, out=N, junk=junk)
-    cfg = HookedTransformerConfig(n_layers=3, n_heads=H, d_model=d, d_head=d_head, d_vocab=V, n_ctx=P,
-                                  attn_only=True, normalization_type=None, act_fn='relu')
-    m, sd = _blank(cfg)
+    cfg = tl_config(n_layers=3, n_heads=H, d_model=d, d_head=d_head, d_vocab=V, n_ctx=P,
+                    attn_only=True, normalization_type=None, act_fn='relu')
+    sd = _blank(cfg)
     g = torch.Generator().manual_seed(seed)
     E = sd['embed.W_E']
     E[:, S['tok']] = torch.eye(V); E[:, S['const']] = 1.0; E[:N, S['isname']] = 1.0; E[BOS, S['isbos']] = 1.0
@@ -158,7 +155,7 @@ def planted_ioi(N:int=10, # names
     _set_head(sd, 2, 0, Q=Wq, K=Wk, V=Wv, O=Wo)
     sd['unembed.W_U'][S['out'], :N] = torch.eye(N) * 10
     sd['unembed.W_U'][S['junk']] = torch.randn(junk, V, generator=g) / math.sqrt(junk) * junk_unembed
-    m.load_state_dict(sd); m.eval()
+    m = build_model(cfg, sd)
 
     def make_batch(n:int=64, seed:int=0) -> Batch:
         gg = torch.Generator().manual_seed(seed)
@@ -197,9 +194,9 @@ def planted_greater_than(NN:int=20, # number tokens
     "A 2-layer model whose layer-0 MLP compares the number a head copied against every possible answer"
     PP, END, VV = 6, NN + FF, NN + FF + 1
     S, d = layout(tok=VV, pos=PP, const=1, isnum=1, val=NN, out=NN, junk=junk)
-    cfg = HookedTransformerConfig(n_layers=2, n_heads=H, d_model=d, d_head=d_head, d_vocab=VV, n_ctx=PP, d_mlp=d_mlp,
-                                  normalization_type=None, act_fn='relu')
-    m, sd = _blank(cfg)
+    cfg = tl_config(n_layers=2, n_heads=H, d_model=d, d_head=d_head, d_vocab=VV, n_ctx=PP, d_mlp=d_mlp,
+                    normalization_type=None, act_fn='relu')
+    sd = _blank(cfg)
     g = torch.Generator().manual_seed(seed)
     E = sd['embed.W_E']; E[:, S['tok']] = torch.eye(VV); E[:, S['const']] = 1.0; E[:NN, S['isnum']] = 1.0
     sd['pos_embed.W_pos'][:, S['pos']] = torch.eye(PP)
@@ -214,7 +211,7 @@ def planted_greater_than(NN:int=20, # number tokens
     sd['blocks.0.mlp.W_out'][:NN, S['out']] = torch.where(ys[None] > ys[:, None], c, -c)
     sd['unembed.W_U'][S['out'], :NN] = torch.eye(NN)
     sd['unembed.W_U'][S['junk']] = torch.randn(junk, VV, generator=g) / math.sqrt(junk) * junk_unembed
-    m.load_state_dict(sd); m.eval()
+    m = build_model(cfg, sd)
 
     def make_batch(n:int=64, seed:int=0) -> Batch:
         gg = torch.Generator().manual_seed(seed)

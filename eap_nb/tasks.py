@@ -385,26 +385,19 @@ TRACR_NAMES = ('reverse', 'proportion')
 TRACR_WEIGHTS = Path(__file__).parent / 'weights' if '__file__' in globals() else Path('../eap_nb/weights')
 
 def tracr_model(config:dict, # HookedTransformerConfig fields (from the weights file's metadata)
-                state_dict:dict, # the converted weights
+                state_dict:dict, # the converted weights (HookedTransformer format)
                 dtype:torch.dtype=torch.float32, # parameter dtype
-               ) -> 'HookedTransformer':
-    "A HookedTransformer with `config` and exactly the weights in `state_dict` (no random initialisation)"
-    import warnings
-    from transformer_lens import HookedTransformer, HookedTransformerConfig
-    with warnings.catch_warnings():  # TransformerLens 3.9 flags HookedTransformer as deprecated; ACDC's models need it
-        warnings.filterwarnings('ignore', category=DeprecationWarning)
-        model = HookedTransformer(HookedTransformerConfig(**config, dtype=dtype, init_weights=False), move_to_device=False)
-    missing, unexpected = model.load_state_dict(state_dict, strict=False)
-    missing = [k for k in missing if not k.endswith(('.mask', '.IGNORE'))]  # buffers the model rebuilds itself
-    if missing or unexpected:
-        raise ValueError(f"the weights do not fit the config: missing {missing}, unexpected {unexpected}; convert them with tracr_weights")
-    return model.eval()
+               ) -> nn.Module:
+    "A model with `config` and exactly the weights in `state_dict` (`build_model`: a HookedTransformer on TransformerLens 3, a native TransformerBridge on 4)"
+    from eap_nb.models import tl_config, build_model
+    try: return build_model(tl_config(**config, dtype=dtype), state_dict)
+    except ValueError as e: raise ValueError(f"{e}; convert them with tracr_weights") from None
 
 def load_tracr(name:str, # 'reverse' or 'proportion'
                path:Path|None=None, # the weights file (default: the one shipped in eap_nb/weights/)
                dtype:torch.dtype=torch.float32, # parameter dtype
-              ) -> 'HookedTransformer':
-    "ACDC's compiled tracr model `name` as a HookedTransformer, from the shipped weights (needs neither tracr nor jax)"
+              ) -> nn.Module:
+    "ACDC's compiled tracr model `name` (`tracr_model`), from the shipped weights (needs neither tracr nor jax)"
     from safetensors import safe_open
     if name not in TRACR_NAMES: raise ValueError(f"no tracr model {name!r}: choose one of {', '.join(TRACR_NAMES)}")
     path = Path(path or TRACR_WEIGHTS / f'tracr-{name}.safetensors')

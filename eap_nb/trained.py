@@ -14,7 +14,8 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import Tensor
-from transformer_lens import HookedTransformer, HookedTransformerConfig
+from torch import nn
+from .models import tl_config, build_model, hooked_param_shapes, hooked_state_dict
 from .data import Batch
 from .metrics import logit_diff, prob_diff, docstring_metric
 
@@ -51,7 +52,7 @@ class TrainedTask:
     metric:Callable # metric(logits, batch) -> Tensor[batch]
     correct:Callable # correct(logits, batch) -> bool Tensor[batch]
     target:Callable # target(batch, generator) -> LongTensor[batch]: a training label for the last position
-    model:HookedTransformer|None=None
+    model:nn.Module|None=None
     @property
     def d_vocab(self) -> int: return len(self.gpt2_ids)
     def to_gpt2(self, tokens:Tensor, # compact token ids, any shape
@@ -153,17 +154,15 @@ def make_config(task:TrainedTask, # the task (it sets the vocabulary size)
                 spec:dict, # layers, heads and widths, as in `SPECS`
                 n_ctx:int=48, # context length
                 seed:int=0, # initialisation seed
-               ) -> HookedTransformerConfig:
-    "The HookedTransformerConfig of a trained model"
-    with _global_rng_kept():  # the config seeds the global generators when it is built
-        return HookedTransformerConfig(d_vocab=task.d_vocab, n_ctx=n_ctx, act_fn='gelu_new', normalization_type='LN',
-                                       seed=seed, **spec)
+               ):
+    "The config of a trained model (`tl_config`: a HookedTransformerConfig on TransformerLens 3)"
+    with _global_rng_kept():  # HookedTransformerConfig seeds the global generators when it is built
+        return tl_config(d_vocab=task.d_vocab, n_ctx=n_ctx, act_fn='gelu_new', normalization_type='LN', seed=seed, **spec)
 
-def _new_model(cfg:HookedTransformerConfig) -> HookedTransformer:
-    "A HookedTransformer for `cfg`, initialised from `cfg.seed`, the global random state left as it was"
-    with warnings.catch_warnings(), _global_rng_kept():
-        warnings.filterwarnings('ignore', category=DeprecationWarning)
-        return HookedTransformer(cfg, move_to_device=False)
+def _new_model(cfg) -> nn.Module:
+    "A model for `cfg` with TransformerLens' own initialisation (`build_model`), the global random state left as it was"
+    with _global_rng_kept():  # TransformerLens 3 reseeds torch's global generator with `cfg.seed`; 4 draws from a generator of its own
+        return build_model(cfg)
 
 def train(task:TrainedTask, # the task to train on
           spec:dict, # layers, heads and widths, as in `SPECS`
@@ -195,7 +194,7 @@ def train(task:TrainedTask, # the task to train on
 WEIGHTS = Path(__file__).parent / 'weights' if '__file__' in globals() else Path('../eap_nb/weights')
 
 def save_trained(task:TrainedTask, # the task the model was trained on
-                 model:HookedTransformer, # the trained model
+                 model:nn.Module, # the trained model
                  path:Path|None=None, # the file (default: the package's `weights/{task.name}.safetensors`)
                 ) -> Path:
     "Save a trained model's weights, config and vocabulary to a safetensors file"
@@ -204,7 +203,7 @@ def save_trained(task:TrainedTask, # the task the model was trained on
     path.parent.mkdir(parents=True, exist_ok=True)
     cfg = {k: getattr(model.cfg, k) for k in ('n_layers', 'n_heads', 'd_model', 'd_head', 'd_mlp', 'd_vocab', 'n_ctx',
                                               'act_fn', 'normalization_type', 'attn_only')}
-    sd = {k: v.contiguous() for k, v in model.state_dict().items() if not k.endswith(('.mask', '.IGNORE'))}
+    sd = {k: v.contiguous() for k, v in hooked_state_dict(model).items()}  # HookedTransformer format on either generation
     save_file(sd, str(path), metadata=dict(config=json.dumps(cfg), gpt2_ids=json.dumps(task.gpt2_ids), task=task.name))
     return path
 
@@ -220,13 +219,12 @@ def load_trained(name:str, # 'ioi', 'greater-than' or 'docstring'
         meta, sd = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     task = TASKS[name]()
     if json.loads(meta['gpt2_ids']) != task.gpt2_ids: raise ValueError(f"{path}: its vocabulary differs from the task's")
-    model = _new_model(HookedTransformerConfig(**json.loads(meta['config'])))
-    expected = {k for k in model.state_dict() if not k.endswith(('.mask', '.IGNORE'))}  # not saved: the model rebuilds them
-    missing, unexpected = sorted(expected - set(sd)), sorted(set(sd) - set(model.state_dict()))
+    cfg = tl_config(**json.loads(meta['config']))
+    expected = hooked_param_shapes(cfg)  # parameters only: the model rebuilds its buffers
+    missing, unexpected = sorted(set(expected) - set(sd)), sorted(set(sd) - set(expected))
     if missing or unexpected:
         raise ValueError(f"{path} does not fit the model its config describes: missing {missing}, unexpected {unexpected}; "
                          "save the model with save_trained")
-    model.load_state_dict(sd, strict=False)  # only the rebuilt buffers are absent
-    model.eval()
+    model = build_model(cfg, sd)
     task.model = model
     return task

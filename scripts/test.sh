@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Every test: set up .venv (with the tracr extra: 15_tracr compiles its models); the library must be what nbdev-export
-# makes of the notebooks; the notebooks must be clean (nbdev-clean changes nothing); every notebook runs (nbdev-test);
-# pytest for the command line.
-# Ends with one line: "eap_nb: N passed, N failed".
+# Every test: set up .venv (with the tracr extra: 15_tracr compiles its models) with the current TransformerLens (4.x)
+# and .venv-tl3 with TransformerLens 3.9; the library must be what nbdev-export makes of the notebooks; the notebooks must
+# be clean (nbdev-clean changes nothing); every notebook runs (nbdev-test) and pytest passes, on both generations.
+# Cells that need what only one generation has print one line and are counted (EAP_NB_SKIPS), not silently skipped.
+# TL3=0 skips the TransformerLens 3.9 pass. Ends with one line: "eap_nb: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 V=.venv/bin
+TL3=${TL3:-1}
 passed=0; failed=0
 ok()   { passed=$((passed + $1)); }
 bad()  { failed=$((failed + $1)); }
 if ! bash scripts/setup.sh dev,tracr; then echo "setup failed"; echo "eap_nb: 0 passed, 1 failed"; exit 1; fi
+if [ "$TL3" = 1 ] && ! VENV=.venv-tl3 TL='transformer_lens>=3.9,<4' bash scripts/setup.sh dev,tracr; then
+  echo "setup of .venv-tl3 failed"; echo "eap_nb: 0 passed, 1 failed"; exit 1; fi
 
 snap=$(mktemp -d)
 cp -r eap_nb nbs "$snap/"
@@ -25,19 +29,22 @@ rm -rf "$snap"
 echo "== README.md: does it agree with nbs/index.ipynb?"
 if $V/python scripts/readme.py --check; then ok 1; else bad 1; fi
 
-echo "== nbdev-test: every notebook"
-nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
-out=$($V/nbdev-test --n-workers 2 --timing 2>&1); rc=$?
-echo "$out" | tail -n 40
-nfail=$(echo "$out" | sed -n '/Tests Failed On The Following Notebooks/,$p' | grep -c $'^\t' || true)
-if [ $rc -ne 0 ] && [ "$nfail" -eq 0 ]; then nfail=$nbs; fi
-ok $((nbs - nfail)); bad "$nfail"
-echo "notebooks: $((nbs - nfail)) passed, $nfail failed"
-
-echo "== pytest"
-junit=$(mktemp -t eap_nb_junit.XXXXXX.xml)  # private: two test runs at once (two clones) must not share a report
-$V/python -m pytest -q -p no:cacheprovider tests --junitxml="$junit"; prc=$?
-read -r pp pf < <($V/python - "$junit" <<'PY'
+suite() {  # suite VENV: every notebook and pytest under that environment's TransformerLens
+  local V=$1/bin skips; skips=$(mktemp)
+  local tl; tl=$($V/python -c 'from importlib.metadata import version; print(version("transformer_lens"))')
+  echo "== nbdev-test: every notebook (TransformerLens $tl)"
+  nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
+  out=$(EAP_NB_SKIPS=$skips $V/nbdev-test --n-workers 2 --timing 2>&1); rc=$?
+  echo "$out" | tail -n 40
+  nfail=$(echo "$out" | sed -n '/Tests Failed On The Following Notebooks/,$p' | grep -c $'^\t' || true)
+  if [ $rc -ne 0 ] && [ "$nfail" -eq 0 ]; then nfail=$nbs; fi
+  ok $((nbs - nfail)); bad "$nfail"
+  echo "notebooks: $((nbs - nfail)) passed, $nfail failed; $(wc -l < "$skips") cells skipped as needing the other generation:"
+  sort "$skips" | uniq -c | sed 's/^/  /'; rm -f "$skips"
+  echo "== pytest (TransformerLens $tl)"
+  local junit; junit=$(mktemp -t eap_nb_junit.XXXXXX.xml)  # private: two test runs at once (two clones) must not share a report
+  $V/python -m pytest -q -p no:cacheprovider tests --junitxml="$junit"; prc=$?
+  read -r pp pf < <($V/python - "$junit" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:
     r = ET.parse(sys.argv[1]).getroot()
@@ -47,9 +54,12 @@ try:
 except Exception: print(0, 1)
 PY
 )
-rm -f "$junit"
-if [ $prc -ne 0 ] && [ "$pf" -eq 0 ]; then pf=1; fi
-ok "$pp"; bad "$pf"
+  rm -f "$junit"
+  if [ $prc -ne 0 ] && [ "$pf" -eq 0 ]; then pf=1; fi
+  ok "$pp"; bad "$pf"
+}
+suite .venv
+[ "$TL3" = 1 ] && suite .venv-tl3
 
 echo "eap_nb: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -386,7 +386,7 @@ def test_scores_that_rank_nothing_give_no_circuit(tmp_path):
 PEAK_RSS = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 
 def test_many_prompts_run_in_bounded_memory(tmp_path):
-    "issue 25 item 4: --prompts 20000 used 4.75 GB in one batch; now sub-batches under a memory budget (1 GiB at most)"
+    "issue 25 item 4: --prompts 20000 used 4.75 GB in one batch; now sub-batches under a memory budget (512 MiB at most)"
     r = subprocess.run([sys.executable, '-c', PEAK_RSS, str(BIN / 'eap-nb'), 'discover', '--model', 'planted-ioi', '--task', 'ioi',
                         '--k', '8', '--circuit', 'topk', '--prompts', '20000', '--quiet', '--out', str(tmp_path / 'o')],
                        capture_output=True, text=True, timeout=900)
