@@ -99,6 +99,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'eap_nb.cli._parser': ('cli.html#_parser', 'eap_nb/cli.py'),
                             'eap_nb.cli._plotly_js': ('cli.html#_plotly_js', 'eap_nb/cli.py'),
                             'eap_nb.cli._publish': ('cli.html#_publish', 'eap_nb/cli.py'),
+                            'eap_nb.cli._quiet_ties': ('cli.html#_quiet_ties', 'eap_nb/cli.py'),
                             'eap_nb.cli._reproduce': ('cli.html#_reproduce', 'eap_nb/cli.py'),
                             'eap_nb.cli._rescue': ('cli.html#_rescue', 'eap_nb/cli.py'),
                             'eap_nb.cli._run': ('cli.html#_run', 'eap_nb/cli.py'),
