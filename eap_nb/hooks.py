@@ -245,6 +245,8 @@ def prepare(model:nn.Module, graph:Graph,
     "What every engine does first: (the model's spec, checked `Batches`, the dataset mean when the ablation is 'mean')"
     spec = graph.check_model(model)
     devs = sorted({str(p.device) for p in model.parameters()})
+    if devs == ['meta']: raise ValueError("the model's weights are on the 'meta' device (shapes without values): materialise them "
+                                          "first, e.g. model.to_empty(device='cpu') and load a state dict, or build the model on a real device")
     if len(devs) > 1: raise ValueError(f"the model's parameters are on {len(devs)} devices ({', '.join(devs)}): the engines run a "
                                        "model on one device; to use several, run one process per device with torchrun (data parallel)")
     bs = as_batches(batches)
