@@ -29,8 +29,8 @@ rm -rf "$snap"
 echo "== README.md: does it agree with nbs/index.ipynb?"
 if $V/python scripts/readme.py --check; then ok 1; else bad 1; fi
 
-suite() {  # suite VENV: every notebook and pytest under that environment's TransformerLens
-  local V=$1/bin skips; skips=$(mktemp)
+suite() {  # suite VENV [PYTEST-ARGS]: every notebook and pytest under that environment's TransformerLens
+  local V=$1/bin skips; skips=$(mktemp); shift
   local tl; tl=$($V/python -c 'from importlib.metadata import version; print(version("transformer_lens"))')
   echo "== nbdev-test: every notebook (TransformerLens $tl)"
   nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
@@ -43,7 +43,7 @@ suite() {  # suite VENV: every notebook and pytest under that environment's Tran
   sort "$skips" | uniq -c | sed 's/^/  /'; rm -f "$skips"
   echo "== pytest (TransformerLens $tl)"
   local junit; junit=$(mktemp -t eap_nb_junit.XXXXXX.xml)  # private: two test runs at once (two clones) must not share a report
-  $V/python -m pytest -q -p no:cacheprovider tests --junitxml="$junit"; prc=$?
+  $V/python -m pytest -q -p no:cacheprovider tests --junitxml="$junit" "$@"; prc=$?
   read -r pp pf < <($V/python - "$junit" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:
@@ -59,7 +59,7 @@ PY
   ok "$pp"; bad "$pf"
 }
 suite .venv
-[ "$TL3" = 1 ] && suite .venv-tl3
+[ "$TL3" = 1 ] && suite .venv-tl3 -m 'not once'  # the command's process and file handling ran once, above (pytest prints them as deselected)
 
 echo "eap_nb: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

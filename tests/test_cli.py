@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent
+once = pytest.mark.once  # the command's own process and file handling, the same on either TransformerLens: run in the first pass only
 ROOT = Path(__file__).resolve().parents[1]
 
 def run(*args, timeout=600, env=None):
@@ -252,6 +253,7 @@ def messages(stderr):
 
 def hidden(folder): return sorted(p.name for p in Path(folder).iterdir() if p.name.startswith('.'))
 
+@once
 def test_interrupt_is_one_line_and_writes_nothing(tmp_path):
     "item 9 / issue 25 item 5: Ctrl-C during ACDC: one line, exit 130, the earlier results untouched, no temporary left, no bar after"
     out = tmp_path / 'run'; out.mkdir(); (out / 'summary.json').write_text('{"old": true}')
@@ -280,6 +282,7 @@ c._run = run
 sys.exit(c.main(['discover', '--model', 'planted-induction', '--task', 'induction', '--k', '3', '--prompts', '8', '--quiet', '--out', sys.argv[2]]))
 """
 
+@once
 @pytest.mark.parametrize('where', ['bare-except', 'finaliser'])
 def test_an_interrupt_cannot_be_swallowed(where, tmp_path):
     "issue 25 item 5: an interrupt dropped on its way (a finaliser, a bare except) still ends the run: exit 130, nothing written"
@@ -287,6 +290,7 @@ def test_an_interrupt_cannot_be_swallowed(where, tmp_path):
     assert r.returncode == 130, (r.returncode, r.stderr[-3000:])
     assert messages(r.stderr) == ['eap-nb: interrupted: nothing written'] and not (tmp_path / 'o').exists(), r.stderr[-3000:]
 
+@once
 def test_sigterm_cleans_up(tmp_path):
     "issue 25 item 4: SIGTERM (a scheduler's kill): one line, exit 143, no temporary folder left"
     r = Running(*LONG, '--out', str(tmp_path / 'o'))
@@ -295,6 +299,7 @@ def test_sigterm_cleans_up(tmp_path):
     assert rc == 143 and messages(r.stderr) == ['eap-nb: terminated: nothing written'], (rc, r.stderr[-3000:])
     assert list(tmp_path.iterdir()) == []
 
+@once
 def test_second_run_on_the_same_out_refuses(tmp_path):
     "issue 25 item 1: one run per folder; the second says so in one line and touches nothing"
     out = tmp_path / 'same'
@@ -308,6 +313,7 @@ def test_second_run_on_the_same_out_refuses(tmp_path):
     finally: r.p.send_signal(signal.SIGINT)
     assert r.finish(60)[0] == 130 and not out.exists()
 
+@once
 def test_files_added_during_a_run_are_not_deleted(tmp_path):
     "issue 25 item 1: a file put into --out during the run stays; the results get a name of their own beside it"
     out = tmp_path / 'o'
@@ -322,6 +328,7 @@ def test_files_added_during_a_run_are_not_deleted(tmp_path):
     assert str(kept) in messages(r.stderr)[0] and strict_json(kept / 'summary.json')['method'] == 'acdc'
     assert hidden(tmp_path) == []
 
+@once
 def test_parent_removed_during_the_run(tmp_path):
     "issue 25 item 3: the parent of --out removed mid-run: made again, the results written, exit 0"
     out = tmp_path / 'a' / 'b' / 'o'; out.parent.mkdir(parents=True)
@@ -333,6 +340,7 @@ def test_parent_removed_during_the_run(tmp_path):
     assert rc == 0, r.stderr[-3000:]
     assert strict_json(out / 'summary.json')['method'] == 'acdc' and f'wrote {out}/:' in stdout, stdout
 
+@once
 def test_disk_full_is_one_line_and_writes_nothing(tmp_path):
     "issue 25 item 3: the files cannot be written (a file-size limit plays the full disk): one line, exit 1, nothing half-written"
     import resource
@@ -346,6 +354,7 @@ def test_disk_full_is_one_line_and_writes_nothing(tmp_path):
     assert len(messages(r.stderr)) == 1 and 'could not write --out' in r.stderr and 'nothing was written' in r.stderr, r.stderr
     assert list(tmp_path.iterdir()) == []
 
+@once
 @pytest.mark.parametrize('out', ['', '.', '..'])
 def test_out_is_never_the_working_directory(out, tmp_path):
     "issue 25 item 2: `--out '' --overwrite` once deleted the working directory"
@@ -355,6 +364,7 @@ def test_out_is_never_the_working_directory(out, tmp_path):
     one_line_error(r, '--out')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['precious.txt'] and (tmp_path / 'precious.txt').read_text() == 'mine'
 
+@once
 def test_overwrite_replaces_only_what_eap_nb_wrote(tmp_path):
     "issue 25 item 2: --overwrite refuses a folder without eap-nb's marker, and replaces one with it"
     mine = tmp_path / 'mine'; mine.mkdir(); (mine / 'thesis.tex').write_text('mine')
@@ -385,6 +395,7 @@ def test_scores_that_rank_nothing_give_no_circuit(tmp_path):
 
 PEAK_RSS = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 
+@once
 def test_many_prompts_run_in_bounded_memory(tmp_path):
     "issue 25 item 4: --prompts 20000 used 4.75 GB in one batch; now sub-batches under a memory budget (512 MiB at most)"
     r = subprocess.run([sys.executable, '-c', PEAK_RSS, str(BIN / 'eap-nb'), 'discover', '--model', 'planted-ioi', '--task', 'ioi',
@@ -396,6 +407,7 @@ def test_many_prompts_run_in_bounded_memory(tmp_path):
     assert peak < 2.5 * 2**30, peak
     assert strict_json(tmp_path / 'o' / 'summary.json')['prompts'] == 20000
 
+@once
 def test_drawings_share_one_plotly(tmp_path_factory):
     "issue 25 item 9: each run wrote its own 4.8 MB plotly.min.js; now a hard link to the plotly package's copy where possible"
     import plotly
@@ -598,6 +610,7 @@ def test_reproduce_with_the_hub_replaced(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count('reused') == 3 and strict_json(out / 'summary.json')['methods'] == s['methods'], again.stdout
 
+@once
 def test_closed_stdout_is_not_a_traceback(tmp_path):
     "`eap-nb discover ... | head -1`: the report cannot be printed once the reader is gone; the work still completes, no traceback"
     r_fd, w_fd = os.pipe(); os.close(r_fd)  # a pipe nobody reads: every print fails (EPIPE)
