@@ -20,6 +20,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'eap_nb.acdc.repeated_patching': ('acdc.html#repeated_patching', 'eap_nb/acdc.py'),
                              'eap_nb.acdc.with_clean_logprobs': ('acdc.html#with_clean_logprobs', 'eap_nb/acdc.py')},
             'eap_nb.atp': { 'eap_nb.atp._Stop': ('atp.html#_stop', 'eap_nb/atp.py'),
+                            'eap_nb.atp._add_estimates': ('atp.html#_add_estimates', 'eap_nb/atp.py'),
                             'eap_nb.atp._clean_run': ('atp.html#_clean_run', 'eap_nb/atp.py'),
                             'eap_nb.atp._gate': ('atp.html#_gate', 'eap_nb/atp.py'),
                             'eap_nb.atp._linear_scores': ('atp.html#_linear_scores', 'eap_nb/atp.py'),

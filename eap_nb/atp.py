@@ -84,8 +84,14 @@ def patched_patterns(model:nn.Module, graph:Graph, batch,
     return out['A'].reshape(n, -1, *out['A'].shape[1:])
 
 # %% ../nbs/03b_atp.ipynb #a7afdeec
-def _linear_scores(S, graph, model, spec, store, grads, D, split, qk_fix):
-    "Add D . dL/dx_reader for every reader whose score is linear (v, MLP, logits; q and k without the fix) into S [writers, readers]"
+def _add_estimates(S, I, D, G, cols, u:int, unsigned:bool):
+    "Add each example's estimate D . G of writers [:u] into readers `cols` of S [writers, readers], and into I the internal edges (each example's sum over writers)"
+    E = torch.bmm(D[:u].transpose(0, 1), G.permute(1, 2, 0))  # [batch, writers, readers]: EAP's product, the batch sum left out
+    if unsigned: S[:u, cols] += E.abs().sum(0); I[cols] += E.sum(1).abs().sum(0)  # |.| per example, then the batch sum
+    else: S[:u, cols] += E.sum(0); I[cols] += E.sum((0, 1))
+
+def _linear_scores(S, I, graph, model, spec, store, grads, D, split, qk_fix, unsigned):
+    "Add D . dL/dx_reader of every reader whose score is linear (v, MLP, logits; q and k without the fix) into S [writers, readers] and I [readers]"
     lin = 'v' if qk_fix else 'qkv'
     for l in range(graph.n_layers):
         if split: G = torch.cat([grads[(c, l)].permute(2, 0, 1, 3) for c in lin])
@@ -94,17 +100,15 @@ def _linear_scores(S, graph, model, spec, store, grads, D, split, qk_fix):
             G = qkv_input_grads(input_norm(model, spec, l), store[('x', l)], [getattr(blk.attn, f'W_{c.upper()}').detach() for c in lin],
                                 [grads[(c, l)] for c in lin])
         cols = graph.qkv_readers(l, 'v') if qk_fix else graph.qkv_readers(l)
-        u = graph.upstream(cols.start)
-        S[:u, cols] += D[:u] @ G.float().flatten(1).T
+        _add_estimates(S, I, D, G.float().flatten(2), cols, graph.upstream(cols.start), unsigned)  # G: [readers, batch, pos * d_model]
         if graph.has_mlp:
-            c = graph.mlp_reader(l); u = graph.upstream(c)
-            S[:u, c] += D[:u] @ grads[('m', l)].float().flatten()
+            c = graph.mlp_reader(l)
+            _add_estimates(S, I, D, grads[('m', l)].float().flatten(1)[None], slice(c, c + 1), graph.upstream(c), unsigned)
     r = graph.n_readers - 1
-    S[:graph.upstream(r), r] += D[:graph.upstream(r)] @ grads['final'].float().flatten()
+    _add_estimates(S, I, D, grads['final'].float().flatten(1)[None], slice(r, r + 1), graph.upstream(r), unsigned)
 
-def _qk_scores(S, I, graph, model, batch, store, GA, Dfull, chunk):
-    "The QK fix: add sum (A_patched - A) . dL/dA of every q/k edge into S [passes, writers, readers] (and ACDC's q/k edges into I)"
-    H = graph.n_heads
+def _qk_scores(S, I, graph, model, batch, store, GA, Dfull, chunk, unsigned):
+    "The QK fix: add each example's sum (A_patched - A) . dL/dA of every q/k edge into S [passes, writers, readers] (and ACDC's q/k edges into I)"
     for l in range(graph.n_layers):
         u = graph.upstream(graph.qkv_readers(l).start)
         P = Dfull[:u]
@@ -114,10 +118,11 @@ def _qk_scores(S, I, graph, model, batch, store, GA, Dfull, chunk):
             cols = graph.qkv_readers(l, x)
             for i in range(0, len(P), chunk):
                 dA = (patched_patterns(model, graph, batch, l, x, P[i:i + chunk], store[('x', l)], store.get('pos')) - A).float()
+                rows = torch.arange(i, i + len(dA))
+                w = rows < u
                 for j, G in enumerate(GA):
-                    val = torch.einsum('nbhts,bhts->nh', dA, G[l])  # [copies, heads]
-                    rows = torch.arange(i, i + len(dA))
-                    w = rows < u
+                    val = torch.einsum('nbhts,bhts->nbh', dA, G[l])  # [copies, batch, heads]: each example's estimate
+                    val = (val.abs() if unsigned else val).sum(1)
                     S[j, rows[w], cols] += val[w]
                     if (~w).any(): I[j, cols] += val[~w][0]
 
@@ -126,7 +131,7 @@ def atp_star_scores(model:nn.Module, graph:Graph,
                     batches, # a batch or an iterable of batches
                     metric:Callable, # metric(logits, batch) -> Tensor[batch]; differentiable
                     ablation='corrupted', # 'corrupted', 'mean', 'zero' or a tensor of writer values
-                    graddrop:bool=True, # GradDrop: mean over dropped layers of |estimate| (unsigned); False: signed scores
+                    graddrop:bool=True, # GradDrop: per example, the mean over dropped layers of |estimate|, then the mean over examples (unsigned); False: signed scores
                     qk_fix:bool=True, # recompute the attention pattern exactly for q and k edges
                     method:str='auto', # gradient route, as in `eap_scores`: 'fast' (HookedTransformer, no per-head copies), 'split', 'auto'
                     edges_per_pass:int|None=None, # patched copies of a batch in one pattern pass (default: ~4096 tokens a pass)
@@ -141,32 +146,26 @@ def atp_star_scores(model:nn.Module, graph:Graph,
     L, dev = graph.n_layers, model_device(model)
     drops = list(range(L)) if graddrop and L > 1 else [None]  # with one layer there is no other layer to drop
     gates = [True] * L if drops[0] is not None else None
-    S = torch.zeros(len(drops), graph.n_writers, graph.n_readers, dtype=torch.float32, device=dev)  # sums over examples
-    I = torch.zeros(len(drops), graph.n_readers, dtype=torch.float32, device=dev)  # ACDC's q/k edges under the QK fix
+    S = torch.zeros(len(drops), graph.n_writers, graph.n_readers, dtype=torch.float32, device=dev)  # sums over examples (of |.| with GradDrop)
+    I = torch.zeros(len(drops), graph.n_readers, dtype=torch.float32, device=dev)  # ACDC's internal q/k/v edges
     n = 0
     for b in tqdm(shard(bs), disable=not progress or world()[0] > 0, desc='AtP*', unit='batch'):
         b = to_device(b, dev)
         with torch.no_grad(): e_abl = ablation_values(model, graph, b, ablation, mean)
         e_clean, m, store, keys = _clean_run(model, graph, spec, b, metric, split, qk_fix, gates)
         Dfull = e_abl - e_clean  # [writers, batch, pos, d_model]
-        D = Dfull.float().flatten(1)
+        D = Dfull.float().flatten(2)  # [writers, batch, pos * d_model]
         ins, GA = [store[k] for k in keys], []
         for j, drop in enumerate(drops):
             if gates is not None: gates[:] = [l != drop for l in range(L)]
             gs = torch.autograd.grad(m.sum(), ins, retain_graph=j < len(drops) - 1, allow_unused=True)
             grads = {k: torch.zeros_like(t) if g is None else g for k, t, g in zip(keys, ins, gs)}
-            _linear_scores(S[j], graph, model, spec, store, grads, D, split, qk_fix)
+            _linear_scores(S[j], I[j], graph, model, spec, store, grads, D, split, qk_fix, graddrop)
             if qk_fix: GA.append([grads[('A', l)].float() for l in range(L)])
-        if qk_fix: _qk_scores(S, I, graph, model, b, store, GA, Dfull, edges_per_pass or max(1, 4096 // b.clean.numel()))
+        if qk_fix: _qk_scores(S, I, graph, model, b, store, GA, Dfull, edges_per_pass or max(1, 4096 // b.clean.numel()), graddrop)
         n += len(b.clean)
-    S, I, n = all_reduce_sum(S, I, torch.tensor(float(n), device=dev))
+    S, I, n = all_reduce_sum(S, I, torch.tensor(float(n), device=dev))  # sums over the examples of every process
     S, I = (S / n).cpu(), (I / n).cpu()
-    lin = torch.ones(graph.n_readers, dtype=torch.bool)  # internal edges of linear readers score their whole input: the sum
-    if qk_fix:
-        for l in range(L): lin[graph.qkv_readers(l, 'q').start:graph.qkv_readers(l, 'k').stop] = False
-    I = torch.where(lin, (S * graph.real).sum(1), I)
-    if drops[0] is None: return graph.flat(S[0].abs(), I[0].abs()) if graddrop else graph.flat(S[0], I[0])
-    keep = (torch.arange(L)[:, None] != graph.reader_layer()[None]).float()  # [drops, readers]: the reader's own layer left out
-    S = (S.abs() * keep[:, None]).sum(0) / keep.sum(0)
-    I = (I.abs() * keep).sum(0) / keep.sum(0)
-    return graph.flat(S, I)
+    if drops[0] is None: return graph.flat(S[0], I[0])  # one pass: signed, or |.| per example (one layer)
+    keep = (torch.arange(L)[:, None] != graph.reader_layer()[None]).float()  # [drops, readers]: the reader's own layer (always 0) left out
+    return graph.flat((S * keep[:, None]).sum(0) / keep.sum(0), (I * keep).sum(0) / keep.sum(0))

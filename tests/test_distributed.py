@@ -7,12 +7,13 @@ BIN = Path(sys.executable).parent
 
 SCRIPT = r'''
 import sys, torch, torch.distributed as dist
-import eap_nb.patching as P, eap_nb.attribution as A
+import eap_nb.patching as P, eap_nb.attribution as A, eap_nb.atp as T
 from eap_nb.models import random_model
 from eap_nb.graph import Graph
 from eap_nb.data import Batch
 from eap_nb.patching import patch_scores
 from eap_nb.attribution import eap_scores
+from eap_nb.atp import atp_star_scores
 
 def toy_batch(model, b, p, seed):
     g = torch.Generator().manual_seed(seed)
@@ -32,7 +33,10 @@ def run(model, graph, bs, edges):
             'eap_budget': eap_scores(model, graph, bs, metric, memory_budget=BUDGET, progress=False),
             'patch': patch_scores(model, graph, bs, metric, edges=edges, progress=False),
             'patch_mean': patch_scores(model, graph, bs, metric, ablation='mean', edges=edges, progress=False),
-            'patch_one_batch': patch_scores(model, graph, bs[:1], metric, edges=edges, progress=False)}
+            'patch_one_batch': patch_scores(model, graph, bs[:1], metric, edges=edges, progress=False),
+            'atp': atp_star_scores(model, graph, bs, metric, progress=False),  # GradDrop: |.| per example, summed across processes
+            'atp_signed': atp_star_scores(model, graph, bs, metric, graddrop=False, progress=False),
+            'atp_one_batch': atp_star_scores(model, graph, bs[0], metric, progress=False)}
 
 out = sys.argv[1]
 torch.manual_seed(0)
@@ -50,9 +54,10 @@ model.add_hook('hook_embed', lambda x, hook: seen.append(len(x)), is_permanent=T
 eap_scores(model, graph, bs, metric, progress=False)
 res['examples'] = sum(seen) // 2  # a corrupted and a clean forward per example
 model.reset_hooks(including_permanent=True)
-P.all_reduce_sum = A.all_reduce_sum = lambda *ts, device=None: list(ts)  # what a process has without the all-reduce
+P.all_reduce_sum = A.all_reduce_sum = T.all_reduce_sum = lambda *ts, device=None: list(ts)  # what a process has without the all-reduce
 res['eap_no_reduce'] = eap_scores(model, graph, bs, metric, progress=False)
 res['patch_no_reduce'] = patch_scores(model, graph, bs, metric, edges=edges, progress=False)
+res['atp_no_reduce'] = atp_star_scores(model, graph, bs, metric, progress=False)
 torch.save(res, f'{out}/rank{rank}.pt')
 dist.destroy_process_group()
 if rank == 0: torch.save(run(model, graph, bs, edges), f'{out}/single.pt')  # no process group: one process, every batch
@@ -80,6 +85,6 @@ def test_two_processes_match_one(tmp_path):
         for k, v in single.items():
             torch.testing.assert_close(res[k], v, rtol=1e-5, atol=1e-7, equal_nan=True, msg=lambda m: f'{k}: {m}')
         # each process alone saw only its share: without the all-reduce its scores differ
-        for k in ('eap', 'patch'):
+        for k in ('eap', 'patch', 'atp'):
             assert not torch.allclose(res[f'{k}_no_reduce'], single[k], rtol=1e-3, equal_nan=True), k
     assert [res['examples'] for res in ranks] == [3 + 4 + 3, 2 + 1]  # batches[rank::2]
