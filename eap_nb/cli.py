@@ -496,7 +496,7 @@ def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prom
         _check_interrupt()
         if (nothing := why_uninformative(scores)) is not None:  # every score equal: any circuit cut from them is edge order, not evidence
             seconds = time.perf_counter() - t0
-            because = f"{SCORES_ARE[method]}: {nothing}; here, {_what_instead(method)}"
+            because = f"{SCORES_ARE[method]}: {nothing.split(': ')[0]}; {_what_instead(method)}"  # the reason, then what to run instead
             summary.update(seconds=seconds, circuit=None, no_circuit_because=because)
             if method in APPLIES['ig_steps']: summary['ig_steps'] = ig_steps or IG_STEPS
             echo(f"{method} on {model} ({task}): no circuit cut: {because} ({method} took {_secs(seconds)})")
