@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['TL_MAJOR', 'SHAPES', 'PRETRAINED', 'only_on', 'tl_config', 'hooked_config', 'hooked_param_shapes', 'build_model',
            'hooked_state_dict', 'random_model', 'cached_tokenizer', 'word_tokenizer', 'random_bridge', 'ModelSpec',
-           'is_bridge', 'model_spec', 'kv_repeats', 'model_flags', 'ModelUnavailable', 'hub_reachable', 'load_model']
+           'is_bridge', 'model_spec', 'kv_repeats', 'model_flags', 'attach_tokenizer', 'implicit_attention_mask',
+           'ModelUnavailable', 'hub_reachable', 'load_model']
 
 # %% ../nbs/00_models.ipynb #26e5dafa
 import os, math, tempfile, warnings, difflib
@@ -195,6 +196,8 @@ def _to_native(sd:dict, cfg) -> dict:
             if k.endswith(('q_norm.w', 'k_norm.w')): sd[k] = sd[k].unflatten(0, (-1, cfg.d_head))[:, p].flatten()
     return convert_tl_checkpoint(sd, cfg)
 
+def _itself(obj): return obj
+
 class _Shortformer:
     "The positions of the current run, handed from the model's forward to its attention layers"
     pos = None
@@ -259,11 +262,14 @@ def _gated_forward(self, hidden_states, **kwargs):
     return self.out(self.act(self.gate(hidden_states)) * (lin(hidden_states) - b_in) + b_in)
 
 def _model_forward(self, input_ids=None, attention_mask=None, position_ids=None, inputs_embeds=None, **kwargs):
-    "NativeModel's forward, with shortformer positions kept out of the residual stream"
+    "NativeModel's forward, with shortformer positions kept out of the residual stream, and HookedTransformer's mask over a left-padding tokenizer's pads"
     from transformer_lens.utilities.activation_functions import apply_softcap
     x = self.tok_embed(input_ids) if input_ids is not None else inputs_embeds
     b, s = x.shape[:2]
     if s > self.cfg.n_ctx: raise ValueError(f"input length {s} exceeds n_ctx={self.cfg.n_ctx}")
+    if attention_mask is None and input_ids is not None: attention_mask = implicit_attention_mask(self._owner(), input_ids)
+    if position_ids is None and attention_mask is not None and attention_mask.ndim == 2:  # HookedTransformer's positions: real tokens counted
+        position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
     if position_ids is None: position_ids = torch.arange(s, device=x.device)[None].expand(b, -1)
     if self.pos is not None:
         p = self.pos(position_ids)
@@ -323,6 +329,7 @@ def _native_bridge(cfg, sd:dict|None, tokenizer=None) -> nn.Module:
             blocks.hook_aliases = dict(blocks.hook_aliases, hook_attn_out='ln1.hook_out', hook_mlp_out='ln2.hook_out', hook_resid_mid='mlp.hook_in')
             blocks.mlp_reads_resid_directly = True  # hook_mlp_in on the MLP's own input: ln2 comes after it
     bridge = build_bridge_from_module(m, 'TransformerLensNative', tl_config=nc, tokenizer=tokenizer, post_adapter_hook=overlay)
+    m._owner = _itself.__get__(bridge)  # the forward reads the bridge's tokenizer; bound, so that a deepcopy follows the copy
     if sd is not None:
         new = _to_native(sd, nc)
         missing, unexpected = bridge.load_state_dict(new, strict=False)
@@ -591,6 +598,32 @@ class model_flags:
     def __exit__(self, *exc):
         for f in self.undo: f()
         self._set(self.old)
+
+# %% ../nbs/00_models.ipynb #tokpad02
+def attach_tokenizer(model:nn.Module, # a HookedTransformer or TransformerBridge
+                     tokenizer, # a Hugging Face tokenizer
+                     padding_side:str|None=None, # 'left', 'right', or None for the tokenizer's own
+                    ) -> nn.Module:
+    "Give `model` a tokenizer set up as TransformerLens sets one up (BOS prepended, EOS and pad tokens, `padding_side`), its vocabulary kept: `set_tokenizer` on either generation"
+    if padding_side not in (None, 'left', 'right'): raise ValueError(f"padding_side must be 'left', 'right' or None, got {padding_side!r}")
+    if not is_bridge(model):
+        model.set_tokenizer(tokenizer, default_padding_side=padding_side)
+        return model
+    keep = model.cfg.d_vocab, model.cfg.d_vocab_out
+    model.cfg.default_padding_side = padding_side
+    if model.tokenizer is None: model.tokenizer = tokenizer  # a bridge takes its first tokenizer as it is ...
+    model.tokenizer = tokenizer  # ... and sets up any later one (BOS, EOS and pad tokens, padding side, BOS detection)
+    model.cfg.d_vocab, model.cfg.d_vocab_out = keep  # the bridge resizes its vocabulary to the tokenizer's; set_tokenizer does not
+    return model
+
+def implicit_attention_mask(model:nn.Module, # a HookedTransformer or TransformerBridge
+                            tokens:Tensor, # token ids [batch, pos]
+                           ) -> Tensor|None:
+    "The attention mask `model`'s own forward builds for `tokens`: over a left-padding tokenizer's pads for a HookedTransformer or a native bridge `build_model` made, None otherwise"
+    tok = getattr(model, 'tokenizer', None)
+    if tok is None or tok.padding_side != 'left' or (is_bridge(model) and _native_flags(model) is None): return None
+    from transformer_lens.utilities.tokenize_utils import get_attention_mask  # here on both generations (transformer_lens.utils is gone in 4)
+    return get_attention_mask(tok, tokens, model.cfg.default_prepend_bos).to(tokens.device)
 
 # %% ../nbs/00_models.ipynb #df620acd
 class ModelUnavailable(RuntimeError):
