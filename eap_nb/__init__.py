@@ -19,7 +19,7 @@ _NAMES = {
     'atp': ['atp_star_scores', 'patched_patterns'],
     'families': ['FAMILIES', 'MAX_CTX', 'family_shape', 'family_config', 'random_family_model', 'family_hf_config',
                  'random_family_bridge'],
-    'prune': ['topk_circuit', 'threshold_circuit', 'prune_curve'],
+    'prune': ['topk_circuit', 'threshold_circuit', 'prune_curve', 'why_uninformative'],
     'circuits': ['connected', 'greedy_circuit', 'node_topn', 'make_circuit', 'circuit_curves', 'CIRCUITS', 'MIB_PERCENTS'],
     'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',
              'eap_acdc_grid', 'acdc_order', 'forward_flops'],

@@ -437,6 +437,14 @@ def _circuit_note(circuit:str, # the construction used
     why = f"the most faithful of {', '.join(names[:-1])} and {names[-1]} on the same prompts (ties: fewer edges; never an empty one)"
     return why, f" ({asked + '; ' if asked else ''}{circuit} circuit, the most faithful of {each}; ties go to fewer edges, never to none)"
 
+@contextlib.contextmanager
+def _quiet_ties():
+    "Silence the library's warnings about tied scores: the CLI says it itself, once, in its report and summary.json"
+    import warnings
+    with warnings.catch_warnings():
+        for m in ('all \\d+ scores', 'the top-k cut falls inside a tie', r'\d+ of \d+ scores are NaN'): warnings.filterwarnings('ignore', message=m)
+        yield
+
 SCORES_ARE = {'eap': 'EAP scores', 'patching': 'exact patching scores', 'eap+acdc': 'EAP scores',
               'EAP-IG-inputs': 'EAP-IG scores (integrated gradients along the input embeddings)',
               'EAP-IG-activations': 'EAP-IG-activations scores (integrated gradients at each writer group)',
@@ -445,11 +453,11 @@ SCORES_ARE = {'eap': 'EAP scores', 'patching': 'exact patching scores', 'eap+acd
               'acdc': "ACDC's effect sizes (metric change when tested; NaN in scores.pt: never tested)"}
 
 def _what_instead(method:str) -> str:
-    "What to try when `method`'s scores rank nothing"
+    "Which --method sees something where `method`'s scores rank nothing"
     if method == 'patching': return "no edge alone moves the metric: try --method acdc (it removes edges together) or another --ablation"
-    others = 'patching or acdc' if method.startswith('EAP-IG') else 'EAP-IG-inputs, patching or acdc'
-    return (f"a gradient method sees nothing where the metric's gradient vanishes (a metric at its optimum on the clean prompts, "
-            f"such as l2 or KL): try --method {others}" + (" (eap+acdc needs EAP's ranking; acdc runs without it)" if method == 'eap+acdc' else ''))
+    return (f"a gradient method sees nothing where the metric's gradient vanishes: try --method "
+            f"{'patching or acdc' if method.startswith('EAP-IG') else 'EAP-IG-inputs, patching or acdc'}"
+            + (" (acdc runs without EAP's ranking)" if method == 'eap+acdc' else ''))
 
 def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prompts, seed,
          acdc_metric, circuit, progress, echo, ig_steps=None, ablation='corrupted') -> tuple:
@@ -460,7 +468,7 @@ def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prom
     from eap_nb.patching import circuit_metric, patch_scores
     from eap_nb.attribution import eap_scores
     from eap_nb.methods import attribute
-    from eap_nb.prune import topk_circuit, threshold_circuit, uninformative
+    from eap_nb.prune import topk_circuit, threshold_circuit, why_uninformative
     from eap_nb.circuits import connected, greedy_circuit
     from eap_nb.acdc import acdc, acdc_sweep, eap_acdc, with_clean_logprobs, kl_div
     from eap_nb.evaluation import roc_points, circuit_roc_points, roc_auc, to_json, save_pt, draw_circuit
@@ -486,9 +494,9 @@ def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prom
                   else patch_scores(m, graph, bs, metric, ablation=ablation, progress=progress) if method == 'patching'
                   else attribute(m, graph, bs, metric, method=method, ablation=ablation, ig_steps=ig_steps or IG_STEPS, progress=progress))
         _check_interrupt()
-        if (nothing := uninformative(scores)) is not None:  # every score equal: any circuit cut from them is edge order, not evidence
+        if (nothing := why_uninformative(scores)) is not None:  # every score equal: any circuit cut from them is edge order, not evidence
             seconds = time.perf_counter() - t0
-            because = f"{SCORES_ARE[method]} {nothing}; {_what_instead(method)}"
+            because = f"{SCORES_ARE[method]}: {nothing}; here, {_what_instead(method)}"
             summary.update(seconds=seconds, circuit=None, no_circuit_because=because)
             if method in APPLIES['ig_steps']: summary['ig_steps'] = ig_steps or IG_STEPS
             echo(f"{method} on {model} ({task}): no circuit cut: {because} ({method} took {_secs(seconds)})")
@@ -499,7 +507,7 @@ def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prom
     if method in SCORERS:
         seconds = time.perf_counter() - t0
         if threshold is None and k is None: k, why = default_k(m, graph, scores, bs, metric, truth, progress)
-        if k is not None: tie = uninformative(scores, k)  # the k-th and (k+1)-th edges tie: the cut depends on edge order
+        if k is not None: tie = why_uninformative(scores, k)  # the k-th and (k+1)-th edges tie: the cut depends on edge order
         keep = threshold_circuit(scores, threshold) if threshold is not None else topk_circuit(scores, k)
         n_requested, requested = int(keep.sum()), circuit  # k, or the edges over the threshold
         if circuit == 'connected': keep = connected(graph, keep)  # dangling edges dropped: at most k edges
@@ -514,7 +522,7 @@ def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prom
         if method == 'eap+acdc':
             if eap_threshold is None and k is None:
                 k, why = max(1, round(EAP_ACDC_PERCENT / 100 * graph.n_edges)), f"EAP's cut: {EAP_ACDC_PERCENT} % of the edges"
-            if k is not None: tie = uninformative(scores, k)
+            if k is not None: tie = why_uninformative(scores, k)
             start = threshold_circuit(scores, eap_threshold) if eap_threshold is not None else topk_circuit(scores, k)
             res = eap_acdc(m, graph, data, metric, am, tau, scores=scores, maximize=amax, ablation=ablation, progress=progress,
                            **(dict(eap_threshold=eap_threshold) if eap_threshold is not None else dict(eap_k=k)))
@@ -596,7 +604,7 @@ def discover(model:str, # a name in `MODELS` (`eap-nb list` shows them)
     tau = TAU if tau is None and method in APPLIES['tau'] else tau
     acdc_metric = MODELS[model].get('acdc_metric', ACDC_METRIC) if acdc_metric is None and method in APPLIES['acdc_metric'] else acdc_metric
     seed = SEED if seed is None and MODELS[model]['offline'] else seed
-    with _claimed(out, lambda: _check_out(out, overwrite)) as before:
+    with _claimed(out, lambda: _check_out(out, overwrite)) as before, _quiet_ties():
         summary, write = _run(model, task, method, k, threshold, tau, eap_threshold, prompts, seed, acdc_metric, circuit,
                               progress, echo, ig_steps, ablation=ablation)
         _check_interrupt()
@@ -626,7 +634,7 @@ def demo(out:str|Path='eap-nb-demo', # output folder (one subfolder per method):
     check_args('planted-ioi', 'ioi', 'eap', out, prompts=prompts, overwrite=overwrite)
     echo("eap-nb demo: circuit discovery on the planted IOI-like model (a known 8-edge circuit among 193 edges)")
     runs = [('eap', dict(k=8)), ('acdc', dict(tau=0.1)), ('eap+acdc', dict(k=40, tau=0.1))]
-    with _claimed(out, lambda: _check_out(out, overwrite)) as before:
+    with _claimed(out, lambda: _check_out(out, overwrite)) as before, _quiet_ties():
         done = []
         for method, kw in runs:
             kw = dict(dict(k=None, tau=None, acdc_metric=ACDC_METRIC if method != 'eap' else None), **kw)

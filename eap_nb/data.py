@@ -5,10 +5,10 @@ for padding, and scored by a metric whose answer is checked."""
 
 # %% auto #0
 __all__ = ['Batch', 'Batches', 'as_batches', 'check_tokens', 'run_metric', 'split_batch', 'attention_mask', 'forward_kwargs',
-           'model_device', 'to_device', 'last_only', 'is_last_only']
+           'model_device', 'to_device', 'warn_user', 'last_only', 'is_last_only']
 
 # %% ../nbs/01a_data.ipynb #468d4838
-import copy, functools
+import contextlib, copy, functools, importlib.util, os, sys, warnings
 from typing import Callable, Iterable
 from types import SimpleNamespace
 import torch
@@ -78,6 +78,9 @@ def as_batches(batches) -> Batches:
         if m.shape != c.shape:
             raise ValueError(f"batch {i}: attention_mask {tuple(m.shape)} does not match the tokens {tuple(c.shape)}")
         if ((m != 0) & (m != 1)).any(): raise ValueError(f"batch {i}: attention_mask must hold only 0s and 1s")
+        if dead := (m == 0).all(1).nonzero()[:, 0].tolist():
+            raise ValueError(f"batch {i}: the attention_mask of example(s) {dead[:8]}{' ...' if len(dead) > 8 else ''} is all 0, so the "
+                             "metric would read padding only: drop those examples or set their real tokens to 1")
     return bs
 
 def check_tokens(model:nn.Module, bs:list):
@@ -153,6 +156,20 @@ def to_device(batch, # a batch, or anything else (returned as it is)
     for k, v in vars(batch).items():
         if isinstance(v, Tensor): setattr(new, k, v.to(device))
     return new
+
+# %% ../nbs/01a_data.ipynb #3aa09b82
+_PKG = os.path.dirname(os.path.abspath(importlib.util.find_spec('eap_nb').origin)) + os.sep  # the package's folder
+_THROUGH = (os.path.dirname(os.path.abspath(torch.__file__)) + os.sep, os.path.abspath(contextlib.__file__))  # decorators (no_grad): looked through
+
+def warn_user(msg:str, # one line: what is wrong and what to do
+              category:type=UserWarning, # the warning's class
+             ):
+    "`warnings.warn(msg)` attributed to the line outside `eap_nb` (and torch's decorators) that called into the package"
+    files, f = [], sys._getframe(1)  # files[j]: the frame that stacklevel j + 2 names
+    while f is not None: files.append(os.path.abspath(f.f_code.co_filename)); f = f.f_back
+    j = max((j for j, p in enumerate(files) if p.startswith(_PKG)), default=-1) + 1  # the outermost package frame's caller
+    while j < len(files) - 1 and files[j].startswith(_THROUGH): j += 1
+    warnings.warn(msg, category, stacklevel=j + 2)
 
 # %% ../nbs/01a_data.ipynb #86b65cf7
 def last_only(metric:Callable) -> Callable:

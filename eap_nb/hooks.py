@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from einops import einsum
 from .models import model_flags, ModelSpec, kv_repeats, is_bridge
 from .graph import Graph
-from .data import Batches, as_batches, check_tokens, attention_mask, forward_kwargs
+from .data import Batches, as_batches, check_tokens, attention_mask, forward_kwargs, warn_user
 from .parallel import world, shard, all_reduce_sum
 
 # %% ../nbs/01d_hooks.ipynb #a877b837
@@ -245,12 +245,17 @@ def prepare(model:nn.Module, graph:Graph,
     "What every engine does first: (the model's spec, checked `Batches`, the dataset mean when the ablation is 'mean')"
     spec = graph.check_model(model)
     devs = sorted({str(p.device) for p in model.parameters()})
+    if devs == ['meta']: raise ValueError("the model's weights are on the 'meta' device (shapes without values): materialise them "
+                                          "first, e.g. model.to_empty(device='cpu') and load a state dict, or build the model on a real device")
     if len(devs) > 1: raise ValueError(f"the model's parameters are on {len(devs)} devices ({', '.join(devs)}): the engines run a "
                                        "model on one device; to use several, run one process per device with torchrun (data parallel)")
     bs = as_batches(batches)
     check_tokens(model, bs)
     if not isinstance(ablation, Tensor) and ablation not in ABLATIONS:
         raise ValueError(f"unknown ablation {ablation!r}: use one of {ABLATIONS} or a tensor")
+    if isinstance(ablation, str) and ablation == 'corrupted' and all(torch.equal(b.clean, b.corrupted) for b in bs):
+        warn_user("the corrupted prompts equal the clean ones in every example, so ablating with them changes nothing (every "
+                  "edge score is 0, every circuit scores as the full model): corrupt the prompts, or use ablation='mean' or 'zero'")
     mean = dataset_mean(model, graph, bs) if isinstance(ablation, str) and ablation == 'mean' else None
     return spec, bs, mean
 
