@@ -284,6 +284,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'eap_nb.models._hub_offline.__exit__': ('models.html#_hub_offline.__exit__', 'eap_nb/models.py'),
                                'eap_nb.models._hub_offline.__init__': ('models.html#_hub_offline.__init__', 'eap_nb/models.py'),
                                'eap_nb.models._itself': ('models.html#_itself', 'eap_nb/models.py'),
+                               'eap_nb.models._left_pad_mask': ('models.html#_left_pad_mask', 'eap_nb/models.py'),
                                'eap_nb.models._model_forward': ('models.html#_model_forward', 'eap_nb/models.py'),
                                'eap_nb.models._native_bridge': ('models.html#_native_bridge', 'eap_nb/models.py'),
                                'eap_nb.models._native_config': ('models.html#_native_config', 'eap_nb/models.py'),

@@ -198,6 +198,13 @@ def _to_native(sd:dict, cfg) -> dict:
 
 def _itself(obj): return obj
 
+def _left_pad_mask(model:nn.Module, tokens:Tensor) -> Tensor|None:
+    "The mask HookedTransformer builds for a token tensor: over the pads where `model`'s tokenizer pads on the left, else None"
+    tok = getattr(model, 'tokenizer', None)
+    if tok is None or tok.padding_side != 'left': return None
+    from transformer_lens.utilities.tokenize_utils import get_attention_mask  # here on both generations (transformer_lens.utils is gone in 4)
+    return get_attention_mask(tok, tokens, model.cfg.default_prepend_bos).to(tokens.device)
+
 class _Shortformer:
     "The positions of the current run, handed from the model's forward to its attention layers"
     pos = None
@@ -267,7 +274,7 @@ def _model_forward(self, input_ids=None, attention_mask=None, position_ids=None,
     x = self.tok_embed(input_ids) if input_ids is not None else inputs_embeds
     b, s = x.shape[:2]
     if s > self.cfg.n_ctx: raise ValueError(f"input length {s} exceeds n_ctx={self.cfg.n_ctx}")
-    if attention_mask is None and input_ids is not None: attention_mask = implicit_attention_mask(self._owner(), input_ids)
+    if attention_mask is None and input_ids is not None: attention_mask = _left_pad_mask(self._owner(), input_ids)
     if position_ids is None and attention_mask is not None and attention_mask.ndim == 2:  # HookedTransformer's positions: real tokens counted
         position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
     if position_ids is None: position_ids = torch.arange(s, device=x.device)[None].expand(b, -1)
@@ -620,10 +627,8 @@ def implicit_attention_mask(model:nn.Module, # a HookedTransformer or Transforme
                             tokens:Tensor, # token ids [batch, pos]
                            ) -> Tensor|None:
     "The attention mask `model`'s own forward builds for `tokens`: over a left-padding tokenizer's pads for a HookedTransformer or a native bridge `build_model` made, None otherwise"
-    tok = getattr(model, 'tokenizer', None)
-    if tok is None or tok.padding_side != 'left' or (is_bridge(model) and _native_flags(model) is None): return None
-    from transformer_lens.utilities.tokenize_utils import get_attention_mask  # here on both generations (transformer_lens.utils is gone in 4)
-    return get_attention_mask(tok, tokens, model.cfg.default_prepend_bos).to(tokens.device)
+    if is_bridge(model) and _native_flags(model) is None: return None  # a Hugging Face bridge builds none for a tensor
+    return _left_pad_mask(model, tokens)
 
 # %% ../nbs/00_models.ipynb #df620acd
 class ModelUnavailable(RuntimeError):
