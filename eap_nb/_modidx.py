@@ -317,6 +317,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'eap_nb.models.only_on': ('models.html#only_on', 'eap_nb/models.py'),
                                'eap_nb.models.random_bridge': ('models.html#random_bridge', 'eap_nb/models.py'),
                                'eap_nb.models.random_model': ('models.html#random_model', 'eap_nb/models.py'),
+                               'eap_nb.models.run_blocks': ('models.html#run_blocks', 'eap_nb/models.py'),
                                'eap_nb.models.tl_config': ('models.html#tl_config', 'eap_nb/models.py'),
                                'eap_nb.models.word_tokenizer': ('models.html#word_tokenizer', 'eap_nb/models.py')},
             'eap_nb.parallel': { 'eap_nb.parallel.all_reduce_sum': ('parallel.html#all_reduce_sum', 'eap_nb/parallel.py'),

@@ -6,7 +6,7 @@
 __all__ = ['TL_MAJOR', 'SHAPES', 'PRETRAINED', 'only_on', 'tl_config', 'hooked_config', 'hooked_param_shapes', 'build_model',
            'hooked_state_dict', 'random_model', 'cached_tokenizer', 'word_tokenizer', 'random_bridge', 'ModelSpec',
            'is_bridge', 'model_spec', 'kv_repeats', 'model_flags', 'attach_tokenizer', 'implicit_attention_mask',
-           'ModelUnavailable', 'hub_reachable', 'load_model']
+           'run_blocks', 'ModelUnavailable', 'hub_reachable', 'load_model']
 
 # %% ../nbs/00_models.ipynb #26e5dafa
 import os, math, tempfile, warnings, difflib
@@ -472,6 +472,7 @@ class ModelSpec:
     post_norm:bool=False # block outputs are normalised before they join the residual stream (Gemma-2, OLMo-2)
     pre_norm:bool=True # attention and MLP read normalised inputs (False for OLMo-2: its only norms sit after them)
     post_attn_norm:str='ln1_post' # the block's norm after attention, where post_norm ('ln1' in OLMo-2's HookedTransformer)
+    restart:bool=False # a run can start at any block from a cached residual (`run_blocks`): a HookedTransformer, or a native bridge `build_model` made
 
     # hook names: one place, used by every algorithm
     def resid_pre(self, l:int) -> str: return f'blocks.{l}.hook_resid_pre'
@@ -492,6 +493,10 @@ def is_bridge(model:nn.Module, # any model
              ) -> bool:
     "True for a TransformerLens `TransformerBridge`"
     return type(model).__name__ == 'TransformerBridge'
+
+def _native_flags(model:nn.Module) -> dict|None:
+    "The switches of a native bridge `build_model` made (its per-head q/k/v inputs), or None for any other model"
+    return getattr(getattr(model, 'original_model', None), '_flags', None) if is_bridge(model) else None
 
 def _norms(model:nn.Module, cfg) -> tuple[bool, bool, str]:
     "(post_norm, pre_norm, the norm after attention): block outputs pass a norm before they join the residual stream (the config says so, or a bridge's `hook_attn_out` sits on a norm); attention reads a normalised input"
@@ -520,7 +525,7 @@ def model_spec(model:nn.Module, # a HookedTransformer or TransformerBridge
         parallel=bool(getattr(cfg, 'parallel_attn_mlp', False)),
         shortformer=getattr(cfg, 'positional_embedding_type', 'standard') == 'shortformer',
         gqa=n_kv is not None and n_kv != cfg.n_heads, pos_type=getattr(cfg, 'positional_embedding_type', 'standard'),
-        post_norm=post, pre_norm=pre, post_attn_norm=after)
+        post_norm=post, pre_norm=pre, post_attn_norm=after, restart=not is_bridge(model) or _native_flags(model) is not None)
 
 # %% ../nbs/00_models.ipynb #e9de5ecd
 def kv_repeats(model:nn.Module, # a HookedTransformer or TransformerBridge
@@ -528,10 +533,6 @@ def kv_repeats(model:nn.Module, # a HookedTransformer or TransformerBridge
     "Query heads per key/value head: 1 without grouped-query attention"
     kv = getattr(model.cfg, 'n_key_value_heads', None)
     return model.cfg.n_heads // kv if kv else 1
-
-def _native_flags(model:nn.Module) -> dict|None:
-    "The switches of a native bridge `build_model` made (its per-head q/k/v inputs), or None for any other model"
-    return getattr(getattr(model, 'original_model', None), '_flags', None) if is_bridge(model) else None
 
 def _ungroup_bridge(model:nn.Module) -> list:
     "Give every grouped attention of a bridge one key and one value projection per query head (rows repeated); return the undo steps"
@@ -629,6 +630,32 @@ def implicit_attention_mask(model:nn.Module, # a HookedTransformer or Transforme
     "The attention mask `model`'s own forward builds for `tokens`: over a left-padding tokenizer's pads for a HookedTransformer or a native bridge `build_model` made, None otherwise"
     if is_bridge(model) and _native_flags(model) is None: return None  # a Hugging Face bridge builds none for a tensor
     return _left_pad_mask(model, tokens)
+
+# %% ../nbs/00_models.ipynb #runblk02
+def run_blocks(model:nn.Module, # a model whose `model_spec(model).restart` is True
+               x:Tensor, # the residual stream entering block `start` [batch, pos, d_model]
+               start:int, # the first block to run
+               stop:int, # run up to block `stop - 1`
+               attention_mask:Tensor|None=None, # [batch, pos], as the full forward had it
+               shortformer_pos_embed:Tensor|None=None, # shortformer models: the positions of the full forward [batch, pos, d_model]
+              ) -> Tensor:
+    "The residual stream after block `stop - 1` of a run started at block `start` from `x`"
+    if not is_bridge(model):
+        kw = {k: v for k, v in dict(attention_mask=attention_mask, shortformer_pos_embed=shortformer_pos_embed).items() if v is not None}
+        return model(x, start_at_layer=start, stop_at_layer=stop, **kw)
+    if _native_flags(model) is None:
+        raise ValueError("run_blocks needs a HookedTransformer or a native bridge build_model made: a TransformerBridge over a "
+                         "Hugging Face model runs from its embeddings (model_spec(model).restart is False)")
+    nm, (b, s) = model.original_model, x.shape[:2]
+    pos = (torch.arange(s, device=x.device)[None].expand(b, -1) if attention_mask is None
+           else (attention_mask.long().cumsum(-1) - 1).clamp(min=0))  # the native forward's positions
+    nm._shortformer.pos = shortformer_pos_embed
+    try:
+        for blk in model.blocks[start:stop]:
+            out = blk(x, attention_mask=attention_mask, position_ids=pos)
+            x = out[0] if isinstance(out, tuple) else out
+    finally: nm._shortformer.pos = None
+    return x
 
 # %% ../nbs/00_models.ipynb #df620acd
 class ModelUnavailable(RuntimeError):
