@@ -319,10 +319,12 @@ def _memory_budget(model) -> int:
     return int(min(max(_free_memory() // 8, 2**27), 2**29))
 
 def _chunked(model, graph, batch):
-    "`batch` as sub-batches whose `estimate_memory` fits `_memory_budget`: any --prompts runs in bounded memory (one `Batches`)"
-    from eap_nb.attribution import max_batch_size
+    "`batch` as sub-batches whose `estimate_memory` beyond the model's parameters fits `_memory_budget`: any --prompts runs in bounded memory (one `Batches`)"
+    from eap_nb.attribution import max_batch_size, estimate_memory
     from eap_nb.data import as_batches, split_batch
-    try: size = max_batch_size(model, graph, batch.clean.shape[1], _memory_budget(model), limit=len(batch.clean))
+    p = batch.clean.shape[1]
+    held = estimate_memory(model, graph, 1, p)['parameters']  # in memory already: the budget is what a sub-batch adds to it
+    try: size = max_batch_size(model, graph, p, _memory_budget(model) + held, limit=len(batch.clean))
     except ValueError as e: raise CLIError(f"not enough memory: {e}") from None
     return as_batches(split_batch(batch, size))
 

@@ -280,7 +280,7 @@ def draw_circuit(graph:Graph, # the graph the scores are on
                            yshift=-9, bgcolor='rgba(255,255,255,0.85)', borderpad=0, font=dict(size=10, color='black'))
     width_note = 'all edges drawn alike (no scores given)' if scores is None else \
         'all kept edges have the same |score|' if same else 'width grows with |score|'
-    caption = [f'blue: positive score, red: negative; {width_note};', 'into q: solid, k: dashed, v: dotted.',
+    caption = ['blue: positive score, red: negative;', f'{width_note};', 'into q: solid, k: dashed, v: dotted.',
                "Rows from the bottom: embeddings, then each layer's heads", 'and its MLP (alternating sides), logits on top.',
                'Hover for names, scores and roles.']  # short lines: a narrow window cuts nothing
     fig.add_annotation(text='<br>'.join(caption), xref='paper', yref='paper', x=0, y=-0.03, yanchor='top', showarrow=False,

@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['TL_MAJOR', 'SHAPES', 'PRETRAINED', 'only_on', 'tl_config', 'hooked_config', 'hooked_param_shapes', 'build_model',
            'hooked_state_dict', 'random_model', 'cached_tokenizer', 'word_tokenizer', 'random_bridge', 'ModelSpec',
-           'is_bridge', 'model_spec', 'kv_repeats', 'model_flags', 'ModelUnavailable', 'hub_reachable', 'load_model']
+           'is_bridge', 'model_spec', 'kv_repeats', 'model_flags', 'attach_tokenizer', 'implicit_attention_mask',
+           'run_blocks', 'ModelUnavailable', 'hub_reachable', 'load_model']
 
 # %% ../nbs/00_models.ipynb #26e5dafa
 import os, math, tempfile, warnings, difflib
@@ -195,6 +196,15 @@ def _to_native(sd:dict, cfg) -> dict:
             if k.endswith(('q_norm.w', 'k_norm.w')): sd[k] = sd[k].unflatten(0, (-1, cfg.d_head))[:, p].flatten()
     return convert_tl_checkpoint(sd, cfg)
 
+def _itself(obj): return obj
+
+def _left_pad_mask(model:nn.Module, tokens:Tensor) -> Tensor|None:
+    "The mask HookedTransformer builds for a token tensor: over the pads where `model`'s tokenizer pads on the left, else None"
+    tok = getattr(model, 'tokenizer', None)
+    if tok is None or tok.padding_side != 'left': return None
+    from transformer_lens.utilities.tokenize_utils import get_attention_mask  # here on both generations (transformer_lens.utils is gone in 4)
+    return get_attention_mask(tok, tokens, model.cfg.default_prepend_bos).to(tokens.device)
+
 class _Shortformer:
     "The positions of the current run, handed from the model's forward to its attention layers"
     pos = None
@@ -259,11 +269,14 @@ def _gated_forward(self, hidden_states, **kwargs):
     return self.out(self.act(self.gate(hidden_states)) * (lin(hidden_states) - b_in) + b_in)
 
 def _model_forward(self, input_ids=None, attention_mask=None, position_ids=None, inputs_embeds=None, **kwargs):
-    "NativeModel's forward, with shortformer positions kept out of the residual stream"
+    "NativeModel's forward, with shortformer positions kept out of the residual stream, and HookedTransformer's mask over a left-padding tokenizer's pads"
     from transformer_lens.utilities.activation_functions import apply_softcap
     x = self.tok_embed(input_ids) if input_ids is not None else inputs_embeds
     b, s = x.shape[:2]
     if s > self.cfg.n_ctx: raise ValueError(f"input length {s} exceeds n_ctx={self.cfg.n_ctx}")
+    if attention_mask is None and input_ids is not None: attention_mask = _left_pad_mask(self._owner(), input_ids)
+    if position_ids is None and attention_mask is not None and attention_mask.ndim == 2:  # HookedTransformer's positions: real tokens counted
+        position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
     if position_ids is None: position_ids = torch.arange(s, device=x.device)[None].expand(b, -1)
     if self.pos is not None:
         p = self.pos(position_ids)
@@ -323,6 +336,7 @@ def _native_bridge(cfg, sd:dict|None, tokenizer=None) -> nn.Module:
             blocks.hook_aliases = dict(blocks.hook_aliases, hook_attn_out='ln1.hook_out', hook_mlp_out='ln2.hook_out', hook_resid_mid='mlp.hook_in')
             blocks.mlp_reads_resid_directly = True  # hook_mlp_in on the MLP's own input: ln2 comes after it
     bridge = build_bridge_from_module(m, 'TransformerLensNative', tl_config=nc, tokenizer=tokenizer, post_adapter_hook=overlay)
+    m._owner = _itself.__get__(bridge)  # the forward reads the bridge's tokenizer; bound, so that a deepcopy follows the copy
     if sd is not None:
         new = _to_native(sd, nc)
         missing, unexpected = bridge.load_state_dict(new, strict=False)
@@ -458,6 +472,7 @@ class ModelSpec:
     post_norm:bool=False # block outputs are normalised before they join the residual stream (Gemma-2, OLMo-2)
     pre_norm:bool=True # attention and MLP read normalised inputs (False for OLMo-2: its only norms sit after them)
     post_attn_norm:str='ln1_post' # the block's norm after attention, where post_norm ('ln1' in OLMo-2's HookedTransformer)
+    restart:bool=False # a run can start at any block from a cached residual (`run_blocks`): a HookedTransformer, or a native bridge `build_model` made
 
     # hook names: one place, used by every algorithm
     def resid_pre(self, l:int) -> str: return f'blocks.{l}.hook_resid_pre'
@@ -478,6 +493,10 @@ def is_bridge(model:nn.Module, # any model
              ) -> bool:
     "True for a TransformerLens `TransformerBridge`"
     return type(model).__name__ == 'TransformerBridge'
+
+def _native_flags(model:nn.Module) -> dict|None:
+    "The switches of a native bridge `build_model` made (its per-head q/k/v inputs), or None for any other model"
+    return getattr(getattr(model, 'original_model', None), '_flags', None) if is_bridge(model) else None
 
 def _norms(model:nn.Module, cfg) -> tuple[bool, bool, str]:
     "(post_norm, pre_norm, the norm after attention): block outputs pass a norm before they join the residual stream (the config says so, or a bridge's `hook_attn_out` sits on a norm); attention reads a normalised input"
@@ -506,7 +525,7 @@ def model_spec(model:nn.Module, # a HookedTransformer or TransformerBridge
         parallel=bool(getattr(cfg, 'parallel_attn_mlp', False)),
         shortformer=getattr(cfg, 'positional_embedding_type', 'standard') == 'shortformer',
         gqa=n_kv is not None and n_kv != cfg.n_heads, pos_type=getattr(cfg, 'positional_embedding_type', 'standard'),
-        post_norm=post, pre_norm=pre, post_attn_norm=after)
+        post_norm=post, pre_norm=pre, post_attn_norm=after, restart=not is_bridge(model) or _native_flags(model) is not None)
 
 # %% ../nbs/00_models.ipynb #e9de5ecd
 def kv_repeats(model:nn.Module, # a HookedTransformer or TransformerBridge
@@ -514,10 +533,6 @@ def kv_repeats(model:nn.Module, # a HookedTransformer or TransformerBridge
     "Query heads per key/value head: 1 without grouped-query attention"
     kv = getattr(model.cfg, 'n_key_value_heads', None)
     return model.cfg.n_heads // kv if kv else 1
-
-def _native_flags(model:nn.Module) -> dict|None:
-    "The switches of a native bridge `build_model` made (its per-head q/k/v inputs), or None for any other model"
-    return getattr(getattr(model, 'original_model', None), '_flags', None) if is_bridge(model) else None
 
 def _ungroup_bridge(model:nn.Module) -> list:
     "Give every grouped attention of a bridge one key and one value projection per query head (rows repeated); return the undo steps"
@@ -591,6 +606,56 @@ class model_flags:
     def __exit__(self, *exc):
         for f in self.undo: f()
         self._set(self.old)
+
+# %% ../nbs/00_models.ipynb #tokpad02
+def attach_tokenizer(model:nn.Module, # a HookedTransformer or TransformerBridge
+                     tokenizer, # a Hugging Face tokenizer
+                     padding_side:str|None=None, # 'left', 'right', or None for the tokenizer's own
+                    ) -> nn.Module:
+    "Give `model` a tokenizer set up as TransformerLens sets one up (BOS prepended, EOS and pad tokens, `padding_side`), its vocabulary kept: `set_tokenizer` on either generation"
+    if padding_side not in (None, 'left', 'right'): raise ValueError(f"padding_side must be 'left', 'right' or None, got {padding_side!r}")
+    if not is_bridge(model):
+        model.set_tokenizer(tokenizer, default_padding_side=padding_side)
+        return model
+    keep = model.cfg.d_vocab, model.cfg.d_vocab_out
+    model.cfg.default_padding_side = padding_side
+    if model.tokenizer is None: model.tokenizer = tokenizer  # a bridge takes its first tokenizer as it is ...
+    model.tokenizer = tokenizer  # ... and sets up any later one (BOS, EOS and pad tokens, padding side, BOS detection)
+    model.cfg.d_vocab, model.cfg.d_vocab_out = keep  # the bridge resizes its vocabulary to the tokenizer's; set_tokenizer does not
+    return model
+
+def implicit_attention_mask(model:nn.Module, # a HookedTransformer or TransformerBridge
+                            tokens:Tensor, # token ids [batch, pos]
+                           ) -> Tensor|None:
+    "The attention mask `model`'s own forward builds for `tokens`: over a left-padding tokenizer's pads for a HookedTransformer or a native bridge `build_model` made, None otherwise"
+    if is_bridge(model) and _native_flags(model) is None: return None  # a Hugging Face bridge builds none for a tensor
+    return _left_pad_mask(model, tokens)
+
+# %% ../nbs/00_models.ipynb #runblk02
+def run_blocks(model:nn.Module, # a model whose `model_spec(model).restart` is True
+               x:Tensor, # the residual stream entering block `start` [batch, pos, d_model]
+               start:int, # the first block to run
+               stop:int, # run up to block `stop - 1`
+               attention_mask:Tensor|None=None, # [batch, pos], as the full forward had it
+               shortformer_pos_embed:Tensor|None=None, # shortformer models: the positions of the full forward [batch, pos, d_model]
+              ) -> Tensor:
+    "The residual stream after block `stop - 1` of a run started at block `start` from `x`"
+    if not is_bridge(model):
+        kw = {k: v for k, v in dict(attention_mask=attention_mask, shortformer_pos_embed=shortformer_pos_embed).items() if v is not None}
+        return model(x, start_at_layer=start, stop_at_layer=stop, **kw)
+    if _native_flags(model) is None:
+        raise ValueError("run_blocks needs a HookedTransformer or a native bridge build_model made: a TransformerBridge over a "
+                         "Hugging Face model runs from its embeddings (model_spec(model).restart is False)")
+    nm, (b, s) = model.original_model, x.shape[:2]
+    pos = (torch.arange(s, device=x.device)[None].expand(b, -1) if attention_mask is None
+           else (attention_mask.long().cumsum(-1) - 1).clamp(min=0))  # the native forward's positions
+    nm._shortformer.pos = shortformer_pos_embed
+    try:
+        for blk in model.blocks[start:stop]:
+            out = blk(x, attention_mask=attention_mask, position_ids=pos)
+            x = out[0] if isinstance(out, tuple) else out
+    finally: nm._shortformer.pos = None
+    return x
 
 # %% ../nbs/00_models.ipynb #df620acd
 class ModelUnavailable(RuntimeError):

@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
-from .models import model_flags
+from .models import model_flags, run_blocks, implicit_attention_mask
 from .graph import Graph
 from .data import as_batches, run_metric, forward_kwargs, to_device, model_device, is_last_only
 from .parallel import world, shard, all_reduce_sum
@@ -88,15 +88,17 @@ def _patch_pass(model, graph, spec, batch, l, readers, P, resid, pos, last:bool=
     kv = any(graph.reader_nodes.qkv[r] in ('k', 'v') for r in readers.tolist())  # grouped-query: a query head's own k/v input
     if l < L: hooks = _perturb_hooks(graph, spec, l, readers, n, P)
     else: hooks = [(spec.resid_final(), lambda t, hook: (t.reshape(n, -1, *t.shape[1:]) + P).flatten(0, 1))]
-    if spec.backend == 'hooked':  # start from the cached residual entering layer l
+    if spec.restart:  # start from the cached residual entering layer l
         if l == L: x = (resid[L][None] + P).flatten(0, 1)
         else:
-            if spec.shortformer: kw['shortformer_pos_embed'] = rep(pos)
+            mask = kw.get('attention_mask')
+            if mask is None: mask = implicit_attention_mask(model, rep(batch.clean))  # the mask the clean run built itself
+            sf = rep(pos) if spec.shortformer else None
             with model_flags(model, split_qkv=True, mlp_in=True, ungroup=kv), model.hooks(fwd_hooks=hooks):  # per-head inputs: layer l only
-                x = model(rep(resid[l]), start_at_layer=l, stop_at_layer=l + 1, **kw)
-            x = model(x, start_at_layer=l + 1, stop_at_layer=L, **kw)
+                x = run_blocks(model, rep(resid[l]), l, l + 1, mask, sf)
+            x = run_blocks(model, x, l + 1, L, mask, sf)
         return unembed(model, x, batch, last)
-    with model_flags(model, split_qkv=True, mlp_in=True, ungroup=kv):  # the bridge cannot start mid-model
+    with model_flags(model, split_qkv=True, mlp_in=True, ungroup=kv):  # a Hugging Face bridge cannot start mid-model
         return model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw), batch
 
 # %% ../nbs/02_patching.ipynb #3753faa5

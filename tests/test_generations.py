@@ -93,4 +93,17 @@ def test_same_logits(stored, name):
     assert (head - ref_head).abs().max() <= 1e-4 * scale, f"{name}: logits differ by {(head - ref_head).abs().max():.2e}"
     assert (lse - ref_lse).abs().max() <= 1e-4 * ref_lse.abs().max().clamp(min=1)
 
+@pytest.mark.parametrize('kw', [{}, dict(attn_only=True, positional_embedding_type='shortformer'),
+                                dict(positional_embedding_type='rotary', normalization_type='RMS', n_key_value_heads=2)],
+                         ids=['standard', 'shortformer', 'rotary-gqa'])
+def test_left_padding(kw):
+    "A model eap_nb builds, with a tokenizer that pads on the left, masks the pads itself (as HookedTransformer does): a padded prompt's real positions get the unpadded prompt's logits"
+    from eap_nb.models import random_model, word_tokenizer, attach_tokenizer, implicit_attention_mask
+    m = attach_tokenizer(random_model(n_layers=2, n_heads=4, d_model=32, d_vocab=50, n_ctx=16, dtype=torch.float64, **kw),
+                         word_tokenizer(50), padding_side='left')
+    toks = m.to_tokens(['t5 t6 t7 t8 t9 t10', 't3 t4 t20'])  # the second: three pads, BOS, three words
+    assert implicit_attention_mask(m, toks)[1].tolist() == [0, 0, 0, 1, 1, 1, 1]
+    with torch.no_grad(): padded, alone = m(toks)[1, 3:], m(toks[1:, 3:])[0]
+    assert (padded - alone).abs().max() < 1e-10, f"{(padded - alone).abs().max():.2e}"
+
 if __name__ == '__main__' and '--write' in sys.argv: write()
