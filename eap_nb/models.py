@@ -589,13 +589,13 @@ def _ungroup_bridge(model:nn.Module) -> list:
                 new.requires_grad_(False)
                 m._modules['_original_component'] = new
                 undo.append(lambda m=m, old=old: m._modules.__setitem__('_original_component', old))
+                conv = getattr(m.hook_out, 'hook_conversion', None)  # the bridge's view too: hook_k/hook_v split into one head per query head
+                if hasattr(conv, 'n_heads'):
+                    undo.append(lambda conv=conv, n=conv.n_heads: setattr(conv, 'n_heads', n)); conv.n_heads = hf.n_heads if native else attn.config.n_heads
             if native:
                 undo.append(lambda hf=hf, n=hf.n_kv_heads, rep=rep: (setattr(hf, 'n_kv_heads', n), setattr(hf, 'kv_repeats', rep)))
                 hf.n_kv_heads, hf.kv_repeats = hf.n_heads, 1
-                for m in lins:  # the bridge's view too: hook_k/hook_v split into one head per query head, W_K/W_V read likewise
-                    conv = m.hook_out.hook_conversion
-                    undo.append(lambda conv=conv, n=conv.n_heads: setattr(conv, 'n_heads', n)); conv.n_heads = hf.n_heads
-                cfg = attn.config
+                cfg = attn.config  # W_K/W_V read one head per query head
                 undo.append(lambda cfg=cfg, n=cfg.n_key_value_heads: setattr(cfg, 'n_key_value_heads', n)); cfg.n_key_value_heads = cfg.n_heads
                 continue
             undo.append(lambda hf=hf, rep=rep: setattr(hf, 'num_key_value_groups', rep)); hf.num_key_value_groups = 1
