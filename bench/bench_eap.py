@@ -20,13 +20,14 @@ and the number of forward passes it makes (`--ig-steps`, default 5; `--act-steps
 whose cost is (1 + 2 n_layers) x steps gradient runs).
 """
 import argparse, json, os, platform, resource, subprocess, sys, time
+from importlib.metadata import version
 from pathlib import Path
 import torch
-from eap_nb.models import random_model, model_spec
+from eap_nb.models import random_model, model_spec, SHAPES, TL_MAJOR
 from eap_nb.graph import Graph
 from eap_nb.data import Batch
 from eap_nb.patching import patch_scores
-from eap_nb.attribution import eap_scores, estimate_memory, peak_memory
+from eap_nb.attribution import eap_scores, estimate_memory, peak_memory, _use_split
 
 LLAMA = dict(n_layers=12, d_model=768, n_heads=12, d_mlp=2048, d_vocab=32000)  # Llama-style, GPT-2-small width
 
@@ -45,6 +46,10 @@ def llama_bridge(n_kv_heads, device):
     return model
 
 def build(shape, device):
+    if shape == 'gpt2-hf':  # a TransformerBridge over a random Hugging Face GPT-2 of GPT-2 small's shape
+        from eap_nb.models import random_bridge
+        s = SHAPES['gpt2']
+        return random_bridge(n_layers=s['n_layers'], n_heads=s['n_heads'], d_model=s['d_model'], d_vocab=s['d_vocab'], n_ctx=s['n_ctx']).to(device)
     if shape == 'llama': return llama_bridge(LLAMA['n_heads'], device)
     if shape == 'llama-gqa': return llama_bridge(LLAMA['n_heads'] // 3, device)
     torch.manual_seed(0)
@@ -132,6 +137,8 @@ def shapes(args):
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"threads {torch.get_num_threads()}, device {args.device}; batch {args.batch} x {args.pos} tokens, "
           f"min of {args.repeats} after a warm-up")
+    print(f"TransformerLens {version('transformer_lens')}; gpt2 = random_model('gpt2'): a {'HookedTransformer' if TL_MAJOR < 4 else 'native TransformerBridge'}; "
+          "gpt2-hf: a TransformerBridge over a random Hugging Face GPT-2 (random_bridge) of the same shape")
     print(f"{'shape':12s} {'edges':>8s} {'plain s':>8s} {'EAP s':>7s} {'EAP/plain':>9s} {'route':6s} "
           f"{'est MiB':>8s} {'meas MiB':>8s} {'est/meas':>8s} {'params MiB':>10s}")
     for shape in args.shapes.split(','):
@@ -146,7 +153,7 @@ def shapes(args):
         model.zero_grad(set_to_none=True)
         meas = peak_memory(lambda: eap_scores(model, graph, batch, metric, progress=False), args.device)
         est = estimate_memory(model, graph, args.batch, args.pos)
-        route = 'split' if model_spec(model).backend == 'bridge' else 'fast'
+        route = 'split' if _use_split(model_spec(model), 'auto') else 'fast'
         e = est['total'] - est['parameters']
         print(f"{shape:12s} {graph.n_edges:8,d} {tp:8.2f} {te:7.2f} {te / tp:9.2f} {route:6s} {e / 2**20:8.0f} "
               f"{meas / 2**20:8.0f} {e / meas:8.2f} {est['parameters'] / 2**20:10.0f}   ({time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f})",
@@ -179,7 +186,7 @@ def main():
     ap.add_argument('--device', default='cpu'); ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--patch-edges', type=int, default=256); ap.add_argument('--child', default=None)
     ap.add_argument('--threads', type=int, default=None, help='torch threads (1 is steadier on a shared machine)')
-    ap.add_argument('--shapes', default=None, help="comma-separated: gpt2, gpt2-medium, attn-only-4l, llama, llama-gqa")
+    ap.add_argument('--shapes', default=None, help="comma-separated: gpt2, gpt2-medium, attn-only-4l, gpt2-hf, llama, llama-gqa")
     ap.add_argument('--methods', action='store_true', help='time every method of eap_nb.methods.attribute against plain')
     ap.add_argument('--ig-steps', type=int, default=5); ap.add_argument('--act-steps', type=int, default=1)
     args = ap.parse_args()

@@ -13,67 +13,67 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 from einops import einsum
-from .models import model_flags, model_spec, ModelSpec
+from .models import model_flags, model_spec, ModelSpec, attn_input_norm, norm_form
 from .graph import Graph
 from .data import as_batches, run_metric, attention_mask, model_device, to_device, forward_kwargs, split_batch
 from .parallel import world, shard, all_reduce_sum
 from .hooks import WriterBuffer, writer_hooks, writer_outputs, ablation_values, prepare, store_hook
 
 # %% ../nbs/03_attribution.ipynb #54d70530
-def norm_vjp(norm:nn.Module, # the normalisation module (TransformerLens LN/LNPre/RMS/RMSPre, nn.LayerNorm, Identity)
+def norm_vjp(norm:nn.Module, # the normalisation module (`attn_input_norm`: any TransformerLens or torch norm, Identity, or any module)
              x:Tensor, # its input [batch, pos, d_model]
              g:Tensor, # cotangents [n, batch, pos, d_model]
             ) -> Tensor:
     "J_norm(x)^T g for a stack of cotangents g: [n, batch, pos, d_model]"
-    kind = type(norm).__name__
-    if isinstance(norm, nn.Identity): return g
-    w = getattr(norm, 'w', getattr(norm, 'weight', None))
-    eps = getattr(norm, 'eps', None)
-    if kind in ('LayerNorm', 'LayerNormPre', 'RMSNorm', 'RMSNormPre') and eps is not None:
-        x = x.to(g.dtype)
-        if kind.startswith('LayerNorm'): x = x - x.mean(-1, keepdim=True)
-        scale = (x.pow(2).mean(-1, keepdim=True) + eps).sqrt()
-        xh = x / scale
-        if w is not None and not kind.endswith('Pre'): g = g * w.to(g.dtype)
-        if kind.startswith('LayerNorm'): g = g - g.mean(-1, keepdim=True)
-        return (g - xh * (g * xh).mean(-1, keepdim=True)) / scale
-    _, vjp = torch.func.vjp(norm, x)  # any other normalisation: autograd, vectorised over the cotangents
-    return torch.func.vmap(lambda c: vjp(c.to(x.dtype))[0])(g).to(g.dtype)
+    form = norm_form(norm)
+    if form is None:  # no closed form known: autograd, vectorised over the cotangents
+        _, vjp = torch.func.vjp(norm, x)
+        return torch.func.vmap(lambda c: vjp(c.to(x.dtype))[0])(g).to(g.dtype)
+    kind, w, eps = form
+    if kind == 'none': return g
+    x = x.to(g.dtype)
+    if kind == 'LN': x = x - x.mean(-1, keepdim=True)
+    scale = (x.pow(2).mean(-1, keepdim=True) + eps).sqrt()
+    xh = x / scale
+    if w is not None: g = g * w.to(g.dtype)
+    if kind == 'LN': g = g - g.mean(-1, keepdim=True)
+    return (g - xh * (g * xh).mean(-1, keepdim=True)) / scale
 
 # %% ../nbs/03_attribution.ipynb #fa6902f0
-def qkv_input_grads(norm:nn.Module, # the attention block's input normalisation (ln1)
+def qkv_input_grads(norm:nn.Module, # the attention block's input normalisation (`attn_input_norm`)
                     x:Tensor, # its input, the residual stream [batch, pos, d_model]
                     W:list, # [W_Q, W_K, W_V], each [n_heads, d_model, d_head]
                     dqkv:list, # gradients at hook_q, hook_k, hook_v, each [batch, pos, n_heads, d_head]
                    ) -> Tensor:
     "dL/d(input) of every head's q, k and v input: [3 n_heads, batch, pos, d_model], in float32"
-    kind = type(norm).__name__
-    if kind not in ('LayerNorm', 'LayerNormPre', 'RMSNorm', 'RMSNormPre', 'Identity'):
+    form = norm_form(norm)
+    if form is None:  # no closed form: the cotangents through autograd
         g = torch.cat([einsum(d.float(), w.float(), 'batch pos head d_head, head d_model d_head -> head batch pos d_model')
                        for d, w in zip(dqkv, W)])  # [3 n_heads, batch, pos, d_model]
         return norm_vjp(norm, x, g)
-    W = torch.cat(W).float()  # [3H, d_model, d_head]
+    kind, w, eps = form
+    Wt = torch.cat([m.permute(1, 0, 2) for m in W], 1).float()  # [d_model, 3H, d_head]: the one copy of the layer's weights
+    if w is not None: Wt.mul_(w.detach().float()[:, None, None])  # the norm's weight folded in
+    W = Wt.permute(1, 0, 2)  # [3H, d_model, d_head], a view
     dq = torch.cat(dqkv, 2).float().permute(2, 0, 1, 3)  # [3H, batch, pos, d_head]
     r, b, p, _ = dq.shape
     x = x.float()
-    if kind == 'Identity': return torch.bmm(dq.flatten(1, 2), W.transpose(1, 2)).view(r, b, p, -1)
-    w = getattr(norm, 'w', getattr(norm, 'weight', None))
-    if w is not None and not kind.endswith('Pre'): W = W * w.detach().float()[None, :, None]
-    centre = kind.startswith('LayerNorm')
+    if kind == 'none': return torch.bmm(dq.flatten(1, 2), W.transpose(1, 2)).view(r, b, p, -1)
+    centre = kind == 'LN'
     if centre: x = x - x.mean(-1, keepdim=True)
-    s = (x.pow(2).mean(-1, keepdim=True) + norm.eps).sqrt()  # [batch, pos, 1]
+    s = (x.pow(2).mean(-1, keepdim=True) + eps).sqrt()  # [batch, pos, 1]
     xh = x / s
     dq = dq / s[None]  # fold 1/s into the small tensor
     G = torch.bmm(dq.flatten(1, 2), W.transpose(1, 2)).view(r, b, p, -1)  # w ⊙ (W dq) / s
-    xW = einsum(xh, W, 'batch pos d_model, reader d_model d_head -> reader batch pos d_head')
+    xW = (xh.reshape(-1, xh.shape[-1]) @ Wt.view(Wt.shape[0], -1)).view(b, p, r, -1).permute(2, 0, 1, 3)  # x̂ W: one [b p, d_model] x [d_model, 3H d_head] product
     c2 = (dq * xW).sum(-1, keepdim=True) / x.shape[-1]  # mean(G x̂): [3H, batch, pos, 1]
     if centre: G.sub_((dq * W.mean(1)[:, None, None]).sum(-1, keepdim=True))  # mean(G)
     return G.addcmul_(xh[None].expand_as(G), c2.expand_as(G), value=-1)
 
 # %% ../nbs/03_attribution.ipynb #pn0norm2
 def input_norm(model:nn.Module, spec:ModelSpec, l:int) -> nn.Module:
-    "The norm between the residual stream and layer `l`'s attention: `ln1`, or none where the norms sit after attention (OLMo-2)"
-    return model.blocks[l].ln1 if spec.pre_norm else nn.Identity()
+    "The norm between the residual stream and layer `l`'s attention: `ln1` (its own module under a bridge), or none where the norms sit after attention (OLMo-2); `attn_input_norm` of the models layer"
+    return attn_input_norm(model, spec, l)
 
 # %% ../nbs/03_attribution.ipynb #fae12cf3
 def _clean_forward(model, graph, spec, batch, metric, extra_hooks, tokens=None, pre_hooks=(), writers=True):
@@ -111,7 +111,8 @@ def _reader_grads(model, graph, spec, batch, metric, split:bool, tokens=None, pr
     def qkv_group(l):  # [3 n_heads, batch, pos, d_model]
         if split: return torch.cat([grads[(c, l)].permute(2, 0, 1, 3) for c in 'qkv'])
         blk = model.blocks[l]
-        W = [getattr(blk.attn, f'W_{c.upper()}').detach() for c in 'qkv']
+        W = [getattr(blk.attn, f'W_{c.upper()}').detach() for c in 'qkv']  # [heads, d_model, d_head]
+        W = [w if len(w) == spec.n_heads else w.repeat_interleave(spec.n_heads // len(w), 0) for w in W]  # grouped keys/values (read after ungrouping ends): one per query head
         return qkv_input_grads(input_norm(model, spec, l), store[('x', l)], W, [grads[(c, l)] for c in 'qkv'])
     def groups():
         for l in range(graph.n_layers):
@@ -124,8 +125,9 @@ def _reader_grads(model, graph, spec, batch, metric, split:bool, tokens=None, pr
 def _use_split(spec, method:str) -> bool:
     "Whether `eap_scores` takes the split route (per-head input hooks) for this model and `method`"
     if method not in ('auto', 'fast', 'split'): raise ValueError(f"method must be 'auto', 'fast' or 'split', got {method!r}")
-    fast_ok = spec.backend == 'hooked'
-    if method == 'fast' and not fast_ok: raise ValueError("the fast route needs a HookedTransformer: use method='split' (or 'auto') on a TransformerBridge")
+    fast_ok = spec.qkv_fast
+    if method == 'fast' and not fast_ok: raise ValueError("the fast route needs a HookedTransformer or a native bridge (random_model, build_model): "
+                                                          "use method='split' (or 'auto') on a Hugging Face bridge")
     return method == "split" or not fast_ok
 
 def _add_scores(S, model, graph, spec, batch, metric, e_abl, split, points=None):
@@ -155,7 +157,7 @@ def dense_scores(model:nn.Module, graph:Graph,
                  batches, # a batch or an iterable of batches
                  metric:Callable, # metric(logits, batch) -> Tensor[batch]; differentiable
                  ablation='corrupted', # 'corrupted', 'mean', 'zero' or a tensor of writer values
-                 method:str='auto', # 'fast' (HookedTransformer, no per-head copies), 'split' (any backend), 'auto'
+                 method:str='auto', # 'fast' (no per-head copies; `ModelSpec.qkv_fast` models), 'split' (any backend), 'auto'
                  progress:bool=True, # progress bar over batches
                  memory_budget:int|None=None, # bytes: run each batch in the largest sub-batches `estimate_memory` fits in
                  points:Callable|None=None, # points(batch, e_clean, e_abl) -> [(weight, tokens, hooks)]: where gradients are taken; None: the clean run
@@ -181,7 +183,7 @@ def eap_scores(model:nn.Module, graph:Graph,
                batches, # a batch or an iterable of batches
                metric:Callable, # metric(logits, batch) -> Tensor[batch]; differentiable
                ablation='corrupted', # 'corrupted', 'mean', 'zero' or a tensor of writer values
-               method:str='auto', # 'fast' (HookedTransformer, no per-head copies), 'split' (any backend), 'auto'
+               method:str='auto', # 'fast' (no per-head copies; `ModelSpec.qkv_fast` models), 'split' (any backend), 'auto'
                progress:bool=True, # progress bar over batches
                memory_budget:int|None=None, # bytes: run each batch in the largest sub-batches `estimate_memory` fits in
               ) -> Tensor:
@@ -190,7 +192,7 @@ def eap_scores(model:nn.Module, graph:Graph,
     return graph.flat(S, (S * graph.real).sum(0))  # an internal edge scores its reader's whole input
 
 # %% ../nbs/03_attribution.ipynb #0ed10191
-ACT_SAVES = {'gelu_new': 5, 'gelu': 2, 'relu': 1, 'silu': 2, 'gelu_pytorch_tanh': 2}  # [b, p, d_mlp] tensors an activation function saves for backward
+ACT_SAVES = {'gelu_new': 5, 'gelu': 2, 'relu': 1, 'silu': 2, 'gelu_pytorch_tanh': 2}  # [b, p, d_mlp] tensors an activation function saves for backward (HookedTransformer)
 
 def estimate_memory(model:nn.Module, graph:Graph,
                     batch_size:int, seq_len:int,
@@ -206,20 +208,35 @@ def estimate_memory(model:nn.Module, graph:Graph,
     bp, Lm, W, R = b * p, (L if spec.has_mlp else 0), graph.n_writers, graph.n_readers
     split, n_in = _use_split(spec, method), 3 * H  # per-head q, k, v inputs of a layer (grouped-query: the gradient run is ungrouped)
     cap = (getattr(cfg, 'attn_scores_soft_cap', None) or -1) > 0  # the soft-cap's tanh keeps one more [b, H, p, p]
-    attn = ((2 * n_in * s + n_in * n) if split else (7 * s + 2 * n)) * bp * d \
-           + (4 * bp * H * k + (3 + cap) * b * H * p * p + (1 if split else 4) * d * H * k) * s + p * p
-    attn += 2 * bp * d * n if spec.post_norm else 0  # the two post-norms keep their inputs
-    act = ACT_SAVES.get(getattr(cfg, 'act_fn', ''), 5)
-    act = (act + 2) * bp * dm + (3 * d * dm if spec.backend == 'hooked' else 0) if getattr(cfg, 'gated_mlp', False) else act * bp * dm  # gated: gate and linear outputs; TransformerLens also makes contiguous weight copies
-    mlp = ((2 * s + n) if split else (s + 2 * n)) * bp * d + act * s
+    gated = getattr(cfg, 'gated_mlp', False)
+    if spec.blocks == 'native':  # TransformerLens 4's native model: torch's own ops, no weight copies (counted with saved_tensors_hooks)
+        pg = any(q.requires_grad for q in model.parameters())  # a projection keeps its input for its weight's gradient
+        ln = (2 * n + s * pg) * bp * d  # a norm keeps its (centred) input and normalised output (float32 at least), the projections its output
+        own = H if spec.gqa else n_in  # split route: the per-head projections whose weights require grad (ungrouped keys and values are copies that do not) keep their inputs
+        attn = (n_in * 2 * n * bp * d + own * pg * bp * d * s if split else ln) \
+               + ((3 + pg) * bp * H * k + (2 + cap) * b * H * p * p) * s  # q, k, v (and z for W_O), the pattern twice
+        attn += 4 * bp * d * n if spec.post_norm else 0  # each post-norm keeps its input and normalised output
+        act = 1 if getattr(cfg, 'act_fn', '') == 'relu' else 1 + pg  # torch's activations keep their input (relu its output), W_out its input
+        mlp = ln + ((2 + act) if gated else act) * bp * dm * s  # gated: the gate's activation output and the linear branch
+        held = 0 if (norm_form(attn_input_norm(model, spec, 0)) or ('',))[0] == 'RMS' else 1  # a stored reader input: an RMS norm keeps it anyway, a centring one a centred copy
+        fixed = ln + (held * (n_in * L + Lm + 1) * bp * d if split else held * (L + Lm + 1) * bp * d + 3 * L * bp * H * k) * s  # ln_final; what the gradient run stores, through the forward
+    else:  # TransformerLens 3's HookedTransformer (the counts below); Hugging Face's blocks under a bridge keep less
+        attn = ((2 * n_in * s + n_in * n) if split else (7 * s + 2 * n)) * bp * d \
+               + (4 * bp * H * k + (3 + cap) * b * H * p * p + (1 if split else 4) * d * H * k) * s + p * p
+        attn += 2 * bp * d * n if spec.post_norm else 0  # the two post-norms keep their inputs
+        act = ACT_SAVES.get(getattr(cfg, 'act_fn', ''), 5)
+        act = (act + 2) * bp * dm + (3 * d * dm if spec.backend == 'hooked' else 0) if gated else act * bp * dm  # gated: gate and linear outputs; TransformerLens also makes contiguous weight copies
+        mlp = ((2 * s + n) if split else (s + 2 * n)) * bp * d + act * s
+        fixed = (2 * bp * d + d * V) * s + bp * d * n  # ln_final, and a contiguous copy of W_U
     stored = 2 * (n_in * L + Lm + 1) * bp * d if split else (L + 2 * (Lm + 1)) * bp * d + 6 * L * bp * H * k
     rep = H // (getattr(cfg, 'n_key_value_heads', None) or H)
     copies = 2 * L * d * H * k * s if spec.backend == 'bridge' and rep > 1 else 0  # a bridge's ungrouped key/value projections, held for the run
     out = dict(parameters=sum(q.numel() for q in model.parameters()) * s, kv_copies=copies,
                writer_outputs=2 * W * bp * d * s,
-               activations=L * attn + Lm * mlp + (2 * bp * d + d * V) * s + bp * d * n,
-               logits=(3 if (getattr(cfg, 'output_logits_soft_cap', None) or -1) > 0 else 2) * bp * V * s,  # a soft-cap's tanh keeps one more
-               gradients=stored * s + W * bp * d * 4 + n_in * bp * d * (4 + (s if split else 0)),
+               activations=L * attn + Lm * mlp + fixed,
+               logits=((getattr(cfg, 'output_logits_soft_cap', None) or -1) > 0) * bp * V * s  # a soft-cap's tanh keeps one more
+                      + (1 if spec.blocks == 'native' else 2) * bp * V * s,  # their gradient (HookedTransformer: and the logits, held)
+               gradients=stored * s + W * bp * d * 4 + n_in * bp * d * (4 + (s if split else 0)) + (0 if split else n_in * d * k * 4),  # fast: a float32 copy of the layer's W_Q/K/V
                scores=W * R * 4)
     out['total'] = (out['parameters'] + out['kv_copies'] + out['scores'] + out['writer_outputs']
                     + max(out['activations'] + out['logits'], out['gradients']))

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import torch
 from torch import Tensor, nn
 from einops import einsum
-from .models import model_flags, ModelSpec, kv_repeats, is_bridge
+from .models import model_flags, ModelSpec, kv_repeats, is_bridge, final_resid
 from .graph import Graph
 from .data import Batches, as_batches, check_tokens, attention_mask, forward_kwargs, warn_user
 from .parallel import world, shard, all_reduce_sum
@@ -104,8 +104,7 @@ def writer_outputs(model:nn.Module, graph:Graph, tokens:Tensor, attention_mask:T
     spec = graph.check_model(model)
     out = WriterBuffer(graph.n_writers)
     kw = {} if attention_mask is None else dict(attention_mask=attention_mask)
-    # the unembedding is not needed: stop after the last block
-    model.run_with_hooks(tokens, fwd_hooks=writer_hooks(model, graph, spec, out), stop_at_layer=graph.n_layers, **kw)
+    final_resid(model, tokens, writer_hooks(model, graph, spec, out), **kw)  # the unembedding is not needed
     return out.value
 
 # %% ../nbs/01d_hooks.ipynb #storehk2

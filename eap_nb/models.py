@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['TL_MAJOR', 'SHAPES', 'PRETRAINED', 'only_on', 'tl_config', 'hooked_config', 'hooked_param_shapes', 'build_model',
            'hooked_state_dict', 'random_model', 'cached_tokenizer', 'word_tokenizer', 'random_bridge', 'ModelSpec',
-           'is_bridge', 'model_spec', 'kv_repeats', 'model_flags', 'attach_tokenizer', 'implicit_attention_mask',
-           'run_blocks', 'ModelUnavailable', 'hub_reachable', 'load_model']
+           'is_bridge', 'model_spec', 'attn_input_norm', 'norm_form', 'final_resid', 'kv_repeats', 'model_flags',
+           'attach_tokenizer', 'implicit_attention_mask', 'run_blocks', 'ModelUnavailable', 'hub_reachable',
+           'load_model']
 
 # %% ../nbs/00_models.ipynb #26e5dafa
 import os, math, tempfile, warnings, difflib
@@ -473,6 +474,8 @@ class ModelSpec:
     pre_norm:bool=True # attention and MLP read normalised inputs (False for OLMo-2: its only norms sit after them)
     post_attn_norm:str='ln1_post' # the block's norm after attention, where post_norm ('ln1' in OLMo-2's HookedTransformer)
     restart:bool=False # a run can start at any block from a cached residual (`run_blocks`): a HookedTransformer, or a native bridge `build_model` made
+    blocks:str='hooked' # whose code runs the blocks: 'hooked' (HookedTransformer's), 'native' (TransformerLens 4's native model, as `build_model` extends it), 'hf' (Hugging Face's, under a bridge)
+    qkv_fast:bool=False # hook_q/k/v gradients map to the per-head q/k/v inputs through W_Q/W_K/W_V and `attn_input_norm` (HookedTransformer; the native bridges `build_model` makes)
 
     # hook names: one place, used by every algorithm
     def resid_pre(self, l:int) -> str: return f'blocks.{l}.hook_resid_pre'
@@ -520,12 +523,51 @@ def model_spec(model:nn.Module, # a HookedTransformer or TransformerBridge
     if cfg is None or not hasattr(model, 'hook_dict'):
         raise TypeError(f"expected a TransformerLens HookedTransformer or TransformerBridge, got {type(model).__name__}")
     n_kv, (post, pre, after) = getattr(cfg, 'n_key_value_heads', None), _norms(model, cfg)
+    blocks = 'hf' if is_bridge(model) else 'hooked'
+    if blocks == 'hf' and getattr(getattr(model, 'original_model', None), '_flags', None) is not None: blocks = 'native'  # build_model's
     return ModelSpec(backend='bridge' if is_bridge(model) else 'hooked', n_layers=cfg.n_layers, n_heads=cfg.n_heads,
         d_model=cfg.d_model, has_mlp=not getattr(cfg, 'attn_only', False),
         parallel=bool(getattr(cfg, 'parallel_attn_mlp', False)),
         shortformer=getattr(cfg, 'positional_embedding_type', 'standard') == 'shortformer',
         gqa=n_kv is not None and n_kv != cfg.n_heads, pos_type=getattr(cfg, 'positional_embedding_type', 'standard'),
-        post_norm=post, pre_norm=pre, post_attn_norm=after, restart=not is_bridge(model) or _native_flags(model) is not None)
+        post_norm=post, pre_norm=pre, post_attn_norm=after, blocks=blocks,
+        qkv_fast=blocks in ('hooked', 'native'), restart=blocks in ('hooked', 'native'))
+
+# %% ../nbs/00_models.ipynb #qkvfast2
+def attn_input_norm(model:nn.Module, # a HookedTransformer or TransformerBridge
+                    spec:ModelSpec, # its `model_spec`
+                    l:int, # layer
+                   ) -> nn.Module:
+    "The normalisation between the residual stream and layer `l`'s attention as a module: `ln1` (a bridge: the module under its `ln1`), or the identity where norms sit only after attention (OLMo-2)"
+    if not spec.pre_norm: return nn.Identity()
+    ln1 = model.blocks[l].ln1
+    return ln1.original_component if is_bridge(model) else ln1
+
+_CLOSED_NORMS = {'transformer_lens.components.': {'LayerNorm': 'LN', 'LayerNormPre': 'LN', 'RMSNorm': 'RMS', 'RMSNormPre': 'RMS'},  # TransformerLens 3
+                 'transformer_lens.model_bridge.sources.native.': {'NativeLayerNormPre': 'LN', 'NativeRMSNorm': 'RMS', 'NativeRMSNormPre': 'RMS'}}  # 4's native model
+
+def norm_form(norm:nn.Module, # a normalisation module (`attn_input_norm`)
+             ) -> tuple|None:
+    "(kind, weight, eps): 'LN' ((x - mean) / sqrt(mean square + eps), times the weight) or 'RMS' (no centring), weight None where there is none; ('none', None, 0.0) for the identity; None where no closed form is known"
+    if isinstance(norm, nn.Identity): return 'none', None, 0.0
+    t = type(norm)
+    kind = 'LN' if isinstance(norm, nn.LayerNorm) else next((k.get(t.__name__) for m, k in _CLOSED_NORMS.items() if t.__module__.startswith(m)), None)
+    eps = getattr(norm, 'eps', None)
+    if kind is None or not isinstance(eps, (int, float)): return None
+    return kind, getattr(norm, 'w', getattr(norm, 'weight', None)), float(eps)
+
+# %% ../nbs/00_models.ipynb #runblk02
+def final_resid(model:nn.Module, # a HookedTransformer or TransformerBridge
+               tokens:Tensor, # token ids [batch, pos]
+               fwd_hooks:list=(), # (hook name, function) pairs
+               **kwargs, # passed to the forward (attention_mask, ...)
+              ) -> Tensor:
+    "The residual stream after the last block, [batch, pos, d_model], from a run with `fwd_hooks` that skips the unembedding"
+    n = model.cfg.n_layers
+    if not is_bridge(model): return model.run_with_hooks(tokens, fwd_hooks=list(fwd_hooks), stop_at_layer=n, **kwargs)
+    from transformer_lens.model_bridge.exceptions import StopAtLayerException
+    def stop(x, hook): raise StopAtLayerException(x)
+    return model.run_with_hooks(tokens, fwd_hooks=list(fwd_hooks) + [(f'blocks.{n - 1}.hook_resid_post', stop)], **kwargs)
 
 # %% ../nbs/00_models.ipynb #e9de5ecd
 def kv_repeats(model:nn.Module, # a HookedTransformer or TransformerBridge
@@ -563,9 +605,14 @@ def _ungroup_bridge(model:nn.Module) -> list:
                 new.requires_grad_(False)
                 m._modules['_original_component'] = new
                 undo.append(lambda m=m, old=old: m._modules.__setitem__('_original_component', old))
+                conv = getattr(m.hook_out, 'hook_conversion', None)  # the bridge's view too: hook_k/hook_v split into one head per query head
+                if hasattr(conv, 'n_heads'):
+                    undo.append(lambda conv=conv, n=conv.n_heads: setattr(conv, 'n_heads', n)); conv.n_heads = hf.n_heads if native else attn.config.n_heads
             if native:
                 undo.append(lambda hf=hf, n=hf.n_kv_heads, rep=rep: (setattr(hf, 'n_kv_heads', n), setattr(hf, 'kv_repeats', rep)))
                 hf.n_kv_heads, hf.kv_repeats = hf.n_heads, 1
+                cfg = attn.config  # W_K/W_V read one head per query head
+                undo.append(lambda cfg=cfg, n=cfg.n_key_value_heads: setattr(cfg, 'n_key_value_heads', n)); cfg.n_key_value_heads = cfg.n_heads
                 continue
             undo.append(lambda hf=hf, rep=rep: setattr(hf, 'num_key_value_groups', rep)); hf.num_key_value_groups = 1
             cfg = attn.config  # the split path forks the residual once per key/value head of this config
