@@ -15,7 +15,7 @@ from .graph import Graph
 from .data import run_metric, forward_kwargs, to_device, model_device
 from .parallel import world, shard, all_reduce_sum
 from .hooks import WriterBuffer, writer_hooks, ablation_values, prepare, store_hook
-from .attribution import qkv_input_grads, input_norm
+from .attribution import qkv_input_grads, input_norm, _use_split
 
 # %% ../nbs/03b_atp.ipynb #2f1d8163
 def _gate(gates:list, l:int) -> Callable:
@@ -97,8 +97,9 @@ def _linear_scores(S, I, graph, model, spec, store, grads, D, split, qk_fix, uns
         if split: G = torch.cat([grads[(c, l)].permute(2, 0, 1, 3) for c in lin])
         else:
             blk = model.blocks[l]
-            G = qkv_input_grads(input_norm(model, spec, l), store[('x', l)], [getattr(blk.attn, f'W_{c.upper()}').detach() for c in lin],
-                                [grads[(c, l)] for c in lin])
+            W = [getattr(blk.attn, f'W_{c.upper()}').detach() for c in lin]  # [heads, d_model, d_head]
+            W = [w if len(w) == spec.n_heads else w.repeat_interleave(spec.n_heads // len(w), 0) for w in W]  # grouped keys/values: one per query head
+            G = qkv_input_grads(input_norm(model, spec, l), store[('x', l)], W, [grads[(c, l)] for c in lin])
         cols = graph.qkv_readers(l, 'v') if qk_fix else graph.qkv_readers(l)
         _add_estimates(S, I, D, G.float().flatten(2), cols, graph.upstream(cols.start), unsigned)  # G: [readers, batch, pos * d_model]
         if graph.has_mlp:
@@ -133,16 +134,13 @@ def atp_star_scores(model:nn.Module, graph:Graph,
                     ablation='corrupted', # 'corrupted', 'mean', 'zero' or a tensor of writer values
                     graddrop:bool=True, # GradDrop: per example, the mean over dropped layers of |estimate|, then the mean over examples (unsigned); False: signed scores
                     qk_fix:bool=True, # recompute the attention pattern exactly for q and k edges
-                    method:str='auto', # gradient route, as in `eap_scores`: 'fast' (HookedTransformer, no per-head copies), 'split', 'auto'
+                    method:str='auto', # gradient route, as in `eap_scores`: 'fast' (`ModelSpec.qkv_fast` models, no per-head copies), 'split', 'auto'
                     edges_per_pass:int|None=None, # patched copies of a batch in one pattern pass (default: ~4096 tokens a pass)
                     progress:bool=True, # progress bar over batches
                    ) -> Tensor:
     "AtP* (Kramár et al. 2024) score of every edge, averaged over examples: [n_edges]; unsigned magnitudes when `graddrop`"
     spec, bs, mean = prepare(model, graph, batches, ablation)
-    if method not in ('auto', 'fast', 'split'): raise ValueError(f"method must be 'auto', 'fast' or 'split', got {method!r}")
-    fast_ok = spec.backend == 'hooked'
-    if method == 'fast' and not fast_ok: raise ValueError("the fast route needs a HookedTransformer: use method='split' (or 'auto') on a TransformerBridge")
-    split = method == 'split' or not fast_ok
+    split = _use_split(spec, method)  # as `eap_scores` chooses: 'fast' where `ModelSpec.qkv_fast`
     L, dev = graph.n_layers, model_device(model)
     drops = list(range(L)) if graddrop and L > 1 else [None]  # with one layer there is no other layer to drop
     gates = [True] * L if drops[0] is not None else None

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 from types import SimpleNamespace
 import torch
 from torch import Tensor, nn
-from .models import model_spec, is_bridge
+from .models import model_spec, is_bridge, implicit_attention_mask
 
 # %% ../nbs/01a_data.ipynb #8fbc4c22
 def _per_example(v) -> bool:
@@ -128,11 +128,9 @@ def attention_mask(model:nn.Module, # a HookedTransformer or TransformerBridge
     "The attention mask a full forward pass of `model` on `tokens` uses: the batch's, TransformerLens's own, or None"
     m = getattr(batch, 'attention_mask', None)
     if m is not None: return m.to(tokens.device)
-    tok = getattr(model, 'tokenizer', None)
-    # HookedTransformer.input_to_embed builds a mask only for a left-padding tokenizer; the bridge only for strings
-    if is_bridge(model) or tok is None or tok.padding_side != 'left': return None
-    from transformer_lens.utils import get_attention_mask  # here: importing eap_nb.data stays light
-    return get_attention_mask(tok, tokens, model.cfg.default_prepend_bos).to(tokens.device)
+    # HookedTransformer.input_to_embed (and eap_nb's native bridges) build a mask only for a left-padding tokenizer;
+    # a bridge over a Hugging Face model only for strings
+    return implicit_attention_mask(model, tokens)
 
 def forward_kwargs(batch, # the batch: its `attention_mask`, when set, is the answer
                    tokens:Tensor, # the token ids [batch, pos] the run starts from

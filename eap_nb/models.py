@@ -556,7 +556,7 @@ def norm_form(norm:nn.Module, # a normalisation module (`attn_input_norm`)
     if kind is None or not isinstance(eps, (int, float)): return None
     return kind, getattr(norm, 'w', getattr(norm, 'weight', None)), float(eps)
 
-# %% ../nbs/00_models.ipynb #runblk02
+# %% ../nbs/00_models.ipynb #finres02
 def final_resid(model:nn.Module, # a HookedTransformer or TransformerBridge
                tokens:Tensor, # token ids [batch, pos]
                fwd_hooks:list=(), # (hook name, function) pairs
