@@ -1,6 +1,6 @@
 """eap_nb's EAP against TransformerLens 4's own edge attribution, on the same model, data and metric, in one run.
 
-    .venv/bin/python bench/bench_tl4_attribution.py [--sizes 8x15,32x16] [--repeats 1] [--threads 1] [--write]
+    .venv-tl4/bin/python bench/bench_tl4_attribution.py [--sizes 8x15,32x16] [--repeats 1] [--threads 1] [--write]
 
 Model: a TransformerBridge over a random Hugging Face GPT-2 of GPT-2 small's shape (`eap_nb.models.random_bridge`:
 12 layers, 12 heads, d_model 768, vocabulary 50,257); TransformerLens 4.3's edge attribution runs on Hugging Face
@@ -12,8 +12,8 @@ per-example answer).
 TransformerLens' `attribution_patch(model, clean, corrupt, metric_fn, EdgeAttributionConfig(granularity='edge'))` is
 the denoising convention (gradient at the corrupted run, clean minus corrupted), one example at a time, one edge per
 position; eap_nb's `eap_scores` gets the clean and corrupted prompts swapped, and each of its edges is compared with
-the sum of TransformerLens' edge over positions (`03c_transformerlens`). Both run in turn `--repeats` times after a
-warm-up (TransformerLens' warm-up on one example), minimum of each; the ratio comes from that one run. With `--write`,
+the sum of TransformerLens' edge over positions (`03c_transformerlens`). The plain model (corrupted forward, clean forward, metric
+backward, as in `bench_eap.py`) and both run in turn `--repeats` times after a warm-up (TransformerLens' warm-up on one example), minimum of each; the ratio comes from that one run. With `--write`,
 the table replaces this script's section in bench/RESULTS.md (or is appended).
 """
 import argparse, datetime, os, platform, re, time, warnings
@@ -46,6 +46,12 @@ def summed(result, graph) -> torch.Tensor:
     for (w, r), s in result.edge_scores.items(): out[graph.index(f'{tl_name(w)}->{tl_name(r)}')] += s
     return out
 
+def plain(model, bt):
+    "The plain model: corrupted forward, clean forward, metric backward (parameter gradients on), as in bench_eap.py"
+    with torch.no_grad(): model(bt.corrupted)
+    model.zero_grad(set_to_none=True)
+    metric(model(bt.clean), bt).sum().backward()
+
 def batch_of(V, b, p, seed=0):
     g = torch.Generator().manual_seed(seed)
     clean = torch.randint(0, V, (b, p), generator=g)
@@ -67,11 +73,11 @@ def main():
     graph = Graph.from_model(model)
     cfg = EdgeAttributionConfig(granularity='edge')
     machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} thread(s), TransformerLens {version('transformer_lens')}"
-    lines = [f"Machine: {machine}. Command: `.venv/bin/python bench/bench_tl4_attribution.py --sizes {args.sizes} --repeats {args.repeats} "
+    lines = [f"Machine: {machine}. Command: `.venv-tl4/bin/python bench/bench_tl4_attribution.py --sizes {args.sizes} --repeats {args.repeats} "
              f"--threads {args.threads}`; a TransformerBridge over a random Hugging Face GPT-2 of GPT-2 small's shape ({graph.n_edges:,} edges); "
              f"metric: logit difference of two fixed tokens at the last position; minimum of {args.repeats} after a warm-up, run in turn.",
-             '', '| batch | TransformerLens edges | eap_nb s | TransformerLens s | TransformerLens / eap_nb | max diff / max score | load |',
-             '|---|---|---|---|---|---|---|']
+             '', '| batch | TransformerLens edges | plain s | eap_nb s | TransformerLens s | eap_nb / plain | TransformerLens / plain | TransformerLens / eap_nb | max diff / max score | load |',
+             '|---|---|---|---|---|---|---|---|---|---|']
     print(*lines, sep='\n', flush=True)
     for size in args.sizes.split(','):
         b, p = map(int, size.split('x'))
@@ -79,18 +85,21 @@ def main():
         swapped = Batch(bt.corrupted, bt.clean)  # eap_nb with clean and corrupted swapped = TransformerLens' denoising scores
         ours = lambda: eap_scores(model, graph, swapped, metric, progress=False)
         theirs = lambda: attribution_patch(model, bt.clean, bt.corrupted, tl_metric, cfg)
-        ours(); attribution_patch(model, bt.clean[:1], bt.corrupted[:1], tl_metric, cfg)  # warm-up
-        te, tt, s_ours, r = [], [], None, None
+        plain(model, bt); ours(); attribution_patch(model, bt.clean[:1], bt.corrupted[:1], tl_metric, cfg)  # warm-up
+        tp, te, tt, s_ours, r = [], [], [], None, None
         for _ in range(args.repeats):
+            t = time.perf_counter(); plain(model, bt); tp.append(time.perf_counter() - t)
             t = time.perf_counter(); s_ours = ours(); te.append(time.perf_counter() - t)
             t = time.perf_counter(); r = theirs(); tt.append(time.perf_counter() - t)
         diff = (summed(r, graph) - s_ours.double()).abs().max().item() / s_ours.abs().max().item()
-        lines.append(f"| {b} x {p} | {len(r.edge_scores):,} | {min(te):.2f} | {min(tt):.1f} | **{min(tt) / min(te):.0f}** | {diff:.1e} | {os.getloadavg()[0]:.1f} |")
+        tp, te, tt = min(tp), min(te), min(tt)
+        lines.append(f"| {b} x {p} | {len(r.edge_scores):,} | {tp:.2f} | {te:.2f} | {tt:.1f} | {te / tp:.2f} | {tt / tp:.0f} | **{tt / te:.0f}** | {diff:.1e} | {os.getloadavg()[0]:.1f} |")
         print(lines[-1], flush=True)
     lines += ['', "- TransformerLens: `attribution_patch(model, clean, corrupt, metric_fn, EdgeAttributionConfig(granularity='edge'))` "
-              "(`transformer_lens/tools/analysis/attribution_patching.py`), one edge per (writer, reader, position); eap_nb: `eap_scores` "
-              "with clean and corrupted swapped. `max diff / max score`: the largest difference between eap_nb's score and "
-              "TransformerLens' summed over positions, over the largest score (float32 model)."]
+              "(`transformer_lens/tools/analysis/attribution_patching.py`), one edge per (writer, reader, position), one example at a time; "
+              "eap_nb: `eap_scores` with clean and corrupted swapped. plain: corrupted forward, clean forward, metric backward. `max diff / max score`: the largest difference between eap_nb's score and "
+              "TransformerLens' summed over positions, over the largest score (float32 model). eap_nb takes its split route on a "
+              "Hugging Face bridge (per-head copies of the residual stream; 1.5-1.7x plain in the larger-shapes section)."]
     if args.write:
         path = Path(__file__).with_name('RESULTS.md')
         section = f"{TITLE} — {datetime.date.today()}\n\n" + '\n'.join(lines) + '\n'
