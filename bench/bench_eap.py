@@ -27,7 +27,7 @@ from eap_nb.models import random_model, model_spec, SHAPES, TL_MAJOR
 from eap_nb.graph import Graph
 from eap_nb.data import Batch
 from eap_nb.patching import patch_scores
-from eap_nb.attribution import eap_scores, estimate_memory, peak_memory, _use_split
+from eap_nb.attribution import eap_scores, estimate_memory, peak_memory, use_split
 
 LLAMA = dict(n_layers=12, d_model=768, n_heads=12, d_mlp=2048, d_vocab=32000)  # Llama-style, GPT-2-small width
 
@@ -153,7 +153,7 @@ def shapes(args):
         model.zero_grad(set_to_none=True)
         meas = peak_memory(lambda: eap_scores(model, graph, batch, metric, progress=False), args.device)
         est = estimate_memory(model, graph, args.batch, args.pos)
-        route = 'split' if _use_split(model_spec(model), 'auto') else 'fast'
+        route = 'split' if use_split(model_spec(model), 'auto') else 'fast'
         e = est['total'] - est['parameters']
         print(f"{shape:12s} {graph.n_edges:8,d} {tp:8.2f} {te:7.2f} {te / tp:9.2f} {route:6s} {e / 2**20:8.0f} "
               f"{meas / 2**20:8.0f} {e / meas:8.2f} {est['parameters'] / 2**20:10.0f}   ({time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f})",

@@ -19,7 +19,7 @@ from eap_nb.families import FAMILIES, random_family_model, random_family_bridge
 from eap_nb.models import model_spec
 from eap_nb.graph import Graph
 from eap_nb.data import Batch
-from eap_nb.attribution import eap_scores, estimate_memory, peak_memory, _use_split
+from eap_nb.attribution import eap_scores, estimate_memory, peak_memory, use_split
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_eap import metric, sync, interleaved, plain_any  # the same baseline and timing as bench_eap.py
 
@@ -54,7 +54,7 @@ def row(name, backend, args):
     meas = peak_memory(eap, args.device)
     est = estimate_memory(model, graph, args.batch, args.pos)
     e = est['total'] - est['parameters']
-    route = 'split' if _use_split(model_spec(model), 'auto') else 'fast'
+    route = 'split' if use_split(model_spec(model), 'auto') else 'fast'
     return (head + f" {graph.n_edges:,} | {tp:.3f} | {te:.3f} | **{te / tp:.2f}** | {route} | {e / 2**20:.0f} | {meas / 2**20:.0f} | "
             f"{e / meas:.2f} | {time.perf_counter() - t0:.0f} s |")
 

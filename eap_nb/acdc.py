@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 from einops import einsum
-from .models import model_flags
+from .models import model_flags, run_blocks
 from .graph import Graph
 from .data import (Batch, as_batches, run_metric, model_device, to_device, forward_kwargs, last_only,
                          is_last_only)
@@ -137,7 +137,7 @@ def _test_pass(model, graph, spec,
               ) -> Tensor:
     "Summed metric of each copy: [copies]"
     batch, n_copies, n_batch, L = base.batch, len(own), len(base.batch.clean), graph.n_layers
-    start = l if spec.backend == 'hooked' else 0  # the bridge cannot start mid-model
+    start = l if spec.restart else 0  # a Hugging Face bridge cannot start mid-model
     n_fixed = graph.head_writers(start).start if start < L else graph.n_writers  # writers before the start layer
     fixed = base.D[:n_fixed]  # [n_fixed, batch, pos, d_model]: their differences, from the base run
     fresh = WriterBuffer(graph.n_writers, minus=base.e_abl, skip=n_fixed)  # the later writers' differences, recomputed:
@@ -169,14 +169,13 @@ def _test_pass(model, graph, spec,
     kw = {k: copies(v) for k, v in forward_kwargs(batch, batch.clean, model).items()}
     hooks = writer_hooks(model, graph, spec, fresh) + reader_hooks(graph, spec, shared, ablate, range(start, L), cols, final=True)
     ungroup = ungroup_needed(model, graph, shared, cols)  # grouped-query: a receiver's k/v input, or a state splitting a group
-    if spec.backend == 'hooked':
+    if spec.restart:  # a HookedTransformer or a native bridge: from the cached residual entering layer l
         if l == L:  # the logits: only the unembedding runs
             logits_reader = slice(graph.n_readers - 1, graph.n_readers)
             x = ablate(copies(base.resid[L])[:, :, None], logits_reader)[:, :, 0]  # [copies * batch, pos, d_model]
         else:
-            if spec.shortformer: kw['shortformer_pos_embed'] = copies(base.pos)
             with model_flags(model, split_qkv=True, mlp_in=True, ungroup=ungroup), model.hooks(fwd_hooks=hooks):
-                x = model(copies(base.resid[l]), start_at_layer=l, stop_at_layer=L, **kw)
+                x = run_blocks(model, copies(base.resid[l]), l, L, kw.get('attention_mask'), copies(base.pos) if spec.shortformer else None)
         logits, batch = unembed(model, x, batch, is_last_only(metric))
     else:
         with model_flags(model, split_qkv=True, mlp_in=True, ungroup=ungroup), model.hooks(fwd_hooks=hooks):
@@ -270,11 +269,11 @@ def acdc(model:nn.Module, # a HookedTransformer or TransformerBridge
                     tot = sum(_test_pass(model, graph, spec, bb, l, A, cols, own, f) for bb in bases)
                 for j, k in enumerate(todo): memo[keys[k]] = tot[j].item() / n_ex
                 n_passes += len(bases); n_evals += len(todo)
-                run = graph.n_layers - l if spec.backend == 'hooked' else graph.n_layers
+                run = graph.n_layers - l if spec.restart else graph.n_layers
                 fwd += run / graph.n_layers * len(todo)
                 for bb in bases:
                     nb, sq = bb.batch.clean.shape
-                    up = nb if (is_last_only(f) and spec.backend == 'hooked') else nb * sq
+                    up = nb if (is_last_only(f) and spec.restart) else nb * sq
                     flops += len(todo) * forward_flops(model.cfg, nb, sq, run, up)
             for k, e in enumerate(chunk):
                 new = memo[keys[k]]

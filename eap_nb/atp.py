@@ -15,7 +15,7 @@ from .graph import Graph
 from .data import run_metric, forward_kwargs, to_device, model_device
 from .parallel import world, shard, all_reduce_sum
 from .hooks import WriterBuffer, writer_hooks, ablation_values, prepare, store_hook
-from .attribution import qkv_input_grads, input_norm, _use_split
+from .attribution import qkv_input_grads, input_norm, use_split
 
 # %% ../nbs/03b_atp.ipynb #2f1d8163
 def _gate(gates:list, l:int) -> Callable:
@@ -140,7 +140,7 @@ def atp_star_scores(model:nn.Module, graph:Graph,
                    ) -> Tensor:
     "AtP* (Kramár et al. 2024) score of every edge, averaged over examples: [n_edges]; unsigned magnitudes when `graddrop`"
     spec, bs, mean = prepare(model, graph, batches, ablation)
-    split = _use_split(spec, method)  # as `eap_scores` chooses: 'fast' where `ModelSpec.qkv_fast`
+    split = use_split(spec, method)  # as `eap_scores` chooses: 'fast' where `ModelSpec.qkv_fast`
     L, dev = graph.n_layers, model_device(model)
     drops = list(range(L)) if graddrop and L > 1 else [None]  # with one layer there is no other layer to drop
     gates = [True] * L if drops[0] is not None else None
