@@ -15,6 +15,7 @@ gets a row saying so. With `--write`, the table replaces this script's section i
 import argparse, datetime, os, platform, re, sys, time, warnings
 from pathlib import Path
 import torch
+from _results import write_section  # bench/_results.py: the section of RESULTS.md
 from eap_nb.families import FAMILIES, random_family_model, random_family_bridge
 from eap_nb.models import model_spec
 from eap_nb.graph import Graph
@@ -93,12 +94,6 @@ def main():
               "counts TransformerLens's blocks; Hugging Face's blocks under a bridge keep less, so there it over-estimates.",
               "- Timings on a shared 2-core machine move by 20-30 % from run to run; the ratio, from plain and EAP run in turn, much less."]
     if args.write:
-        path = Path(__file__).with_name('RESULTS.md')
-        section = f"{TITLE} — {datetime.date.today()}\n\n" + '\n'.join(lines) + '\n'
-        text = path.read_text()
-        m = re.search(rf"^{re.escape(TITLE)}.*?(?=^## |\Z)", text, flags=re.M | re.S)
-        text = text[:m.start()] + section + ('\n' + text[m.end():] if text[m.end():] else '') if m else text.rstrip('\n') + '\n\n' + section
-        path.write_text(text)
-        print(f"written to {path}")
+        print(f"written to {write_section(TITLE, lines)}")
 
 if __name__ == '__main__': main()

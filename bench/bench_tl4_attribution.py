@@ -20,6 +20,7 @@ import argparse, datetime, os, platform, re, time, warnings
 from importlib.metadata import version
 from pathlib import Path
 import torch
+from _results import write_section  # bench/_results.py: the section of RESULTS.md
 from eap_nb.models import random_bridge, SHAPES, TL_MAJOR
 from eap_nb.graph import Graph
 from eap_nb.data import Batch
@@ -101,12 +102,6 @@ def main():
               "TransformerLens' summed over positions, over the largest score (float32 model). eap_nb takes its split route on a "
               "Hugging Face bridge (per-head copies of the residual stream; 1.5-1.7x plain in the larger-shapes section)."]
     if args.write:
-        path = Path(__file__).with_name('RESULTS.md')
-        section = f"{TITLE} — {datetime.date.today()}\n\n" + '\n'.join(lines) + '\n'
-        text = path.read_text()
-        m = re.search(rf"^{re.escape(TITLE)}.*?(?=^## |\Z)", text, flags=re.M | re.S)
-        text = text[:m.start()] + section + ('\n' + text[m.end():] if text[m.end():] else '') if m else text.rstrip('\n') + '\n\n' + section
-        path.write_text(text)
-        print(f"written to {path}")
+        print(f"written to {write_section(TITLE, lines)}")
 
 if __name__ == '__main__': main()
