@@ -1,7 +1,7 @@
 """EAP cost on a random GPT-2-small-shaped model, as ratios measured in one run.
 
     .venv/bin/python bench/bench_eap.py [--batch 8] [--pos 15] [--device cpu] [--repeats 5]
-    .venv/bin/python bench/bench_eap.py --shapes gpt2,gpt2-medium,llama,llama-gqa [--batch 2] [--pos 16] [--repeats 3] [--threads 1]
+    .venv/bin/python bench/bench_eap.py --shapes gpt2,gpt2-hf,llama,llama-gqa [--sizes 8x15,32x16] [--repeats 3] [--threads 1] [--write]
 
 Prints: plain clean forward + corrupted forward + backward (with and without parameter gradients), EAP with each
 gradient route, EAP / plain, exact-patching throughput (edges per second, on a sample of edges across all layers),
@@ -132,33 +132,59 @@ def plain_any(model, batch):
     model.zero_grad(set_to_none=True)
     metric(model(batch.clean), batch).sum().backward()
 
+SHAPES_TITLE = f'## CPU, GPT-2-small and Llama shapes on TransformerLens {TL_MAJOR}: EAP / plain per backend'
+
 def shapes(args):
-    "Per shape: plain and EAP times and their ratio; EAP's measured peak memory against estimate_memory"
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"threads {torch.get_num_threads()}, device {args.device}; batch {args.batch} x {args.pos} tokens, "
-          f"min of {args.repeats} after a warm-up")
-    print(f"TransformerLens {version('transformer_lens')}; gpt2 = random_model('gpt2'): a {'HookedTransformer' if TL_MAJOR < 4 else 'native TransformerBridge'}; "
+    "Per shape (and per batch size of --sizes): plain and EAP times and their ratio; EAP's measured peak memory against estimate_memory"
+    sizes = [tuple(map(int, x.split('x'))) for x in args.sizes.split(',')] if args.sizes else [(args.batch, args.pos)]
+    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+               f"threads {torch.get_num_threads()}, device {args.device}, TransformerLens {version('transformer_lens')}")
+    print(f"machine: {machine}; min of {args.repeats} after a warm-up")
+    print(f"gpt2 = random_model('gpt2'): a {'HookedTransformer' if TL_MAJOR < 4 else 'native TransformerBridge'}; "
           "gpt2-hf: a TransformerBridge over a random Hugging Face GPT-2 (random_bridge) of the same shape")
-    print(f"{'shape':12s} {'edges':>8s} {'plain s':>8s} {'EAP s':>7s} {'EAP/plain':>9s} {'route':6s} "
+    print(f"{'shape':12s} {'blocks':6s} {'batch':>6s} {'edges':>8s} {'plain s':>8s} {'EAP s':>7s} {'EAP/plain':>9s} {'route':6s} "
           f"{'est MiB':>8s} {'meas MiB':>8s} {'est/meas':>8s} {'params MiB':>10s}")
+    rows = []
     for shape in args.shapes.split(','):
-        t0 = time.perf_counter()
         model = build(shape, args.device)
         try: graph = Graph.from_model(model)
         except NotImplementedError as e:
             print(f"{shape:12s} not supported: {e}"); continue
-        batch = make_batch(model, args)
-        tp, te = interleaved([lambda: plain_any(model, batch),
-                              lambda: eap_scores(model, graph, batch, metric, progress=False)], args.device, args.repeats)
-        model.zero_grad(set_to_none=True)
-        meas = peak_memory(lambda: eap_scores(model, graph, batch, metric, progress=False), args.device)
-        est = estimate_memory(model, graph, args.batch, args.pos)
-        route = 'split' if use_split(model_spec(model), 'auto') else 'fast'
-        e = est['total'] - est['parameters']
-        print(f"{shape:12s} {graph.n_edges:8,d} {tp:8.2f} {te:7.2f} {te / tp:9.2f} {route:6s} {e / 2**20:8.0f} "
-              f"{meas / 2**20:8.0f} {e / meas:8.2f} {est['parameters'] / 2**20:10.0f}   ({time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f})",
-              flush=True)
+        spec = model_spec(model)
+        for b, p in sizes:
+            t0 = time.perf_counter()
+            args.batch, args.pos = b, p
+            batch = make_batch(model, args)
+            tp, te = interleaved([lambda: plain_any(model, batch),
+                                  lambda: eap_scores(model, graph, batch, metric, progress=False)], args.device, args.repeats)
+            model.zero_grad(set_to_none=True)
+            meas = peak_memory(lambda: eap_scores(model, graph, batch, metric, progress=False), args.device)
+            est = estimate_memory(model, graph, b, p)
+            route = 'split' if use_split(spec, 'auto') else 'fast'
+            e = est['total'] - est['parameters']
+            took, load = time.perf_counter() - t0, os.getloadavg()[0]
+            print(f"{shape:12s} {spec.blocks:6s} {f'{b}x{p}':>6s} {graph.n_edges:8,d} {tp:8.2f} {te:7.2f} {te / tp:9.2f} {route:6s} {e / 2**20:8.0f} "
+                  f"{meas / 2**20:8.0f} {e / meas:8.2f} {est['parameters'] / 2**20:10.0f}   ({took:.0f} s, load {load:.1f})", flush=True)
+            rows.append(f"| {shape} | {spec.blocks} | {b} x {p} | {graph.n_edges:,} | {tp:.2f} | {te:.2f} | **{te / tp:.2f}** | {route} | "
+                        f"{e / 2**20:.0f} | {meas / 2**20:.0f} | {e / meas:.2f} | {load:.1f} |")
         del model
+    if args.write:
+        lines = [f"Machine: {machine}. Command: `.venv/bin/python bench/bench_eap.py --shapes {args.shapes} --sizes "
+                 f"{','.join(f'{b}x{p}' for b, p in sizes)} --repeats {args.repeats} --threads {torch.get_num_threads()} --write`; "
+                 f"random weights; plain and EAP run in turn, minimum of {args.repeats} after a warm-up; memory in MiB, parameters excluded.",
+                 '', '| shape | blocks | batch | edges | plain s | EAP s | EAP / plain | route | est MiB | meas MiB | est / meas | load |',
+                 '|' + '---|' * 12, *rows, '',
+                 "- `gpt2`: `random_model('gpt2')`, eap_nb's own model (TransformerLens 3: a HookedTransformer, `hooked`; 4: a native "
+                 "TransformerBridge, `native`); `gpt2-hf`: `random_bridge` of the same shape, a TransformerBridge over Hugging Face's "
+                 "GPT-2 (`hf`); `llama` / `llama-gqa`: a TransformerBridge over a random Llama-style Hugging Face model (12 layers, "
+                 "d_model 768, 12 query heads; 12 / 4 key-value heads; RMSNorm, rotary, gated MLP 2048, vocabulary 32,000).",
+                 "- `plain` = corrupted forward (no grad) + clean forward + `metric.sum().backward()` with parameter gradients; `EAP` = "
+                 "`eap_scores`, its default route (`fast` where `ModelSpec.qkv_fast`: hook_q/k/v gradients mapped through the "
+                 "projections and the input norm, no per-head copies of the residual stream).",
+                 "- `est` is `estimate_memory`, `meas` is `peak_memory` (the profiler's record of allocations); `load`: the "
+                 "machine's 1-minute load average after the row (a shared 2-core machine)."]
+        from _results import write_section
+        print(f"written to {write_section(SHAPES_TITLE, lines)}")
 
 def methods(args):
     "Each attribution method's time over the plain model's, and its forward passes, on the GPT-2-small shape"
@@ -187,6 +213,8 @@ def main():
     ap.add_argument('--patch-edges', type=int, default=256); ap.add_argument('--child', default=None)
     ap.add_argument('--threads', type=int, default=None, help='torch threads (1 is steadier on a shared machine)')
     ap.add_argument('--shapes', default=None, help="comma-separated: gpt2, gpt2-medium, attn-only-4l, gpt2-hf, llama, llama-gqa")
+    ap.add_argument('--sizes', default=None, help="with --shapes: comma-separated BxP batch sizes, e.g. 8x15,32x16 (default --batch x --pos)")
+    ap.add_argument('--write', action='store_true', help="with --shapes: replace this generation's section of bench/RESULTS.md with the table")
     ap.add_argument('--methods', action='store_true', help='time every method of eap_nb.methods.attribute against plain')
     ap.add_argument('--ig-steps', type=int, default=5); ap.add_argument('--act-steps', type=int, default=1)
     args = ap.parse_args()

@@ -280,6 +280,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'eap_nb.models._env_true': ('models.html#_env_true', 'eap_nb/models.py'),
                                'eap_nb.models._from_native': ('models.html#_from_native', 'eap_nb/models.py'),
                                'eap_nb.models._gated_forward': ('models.html#_gated_forward', 'eap_nb/models.py'),
+                               'eap_nb.models._hf_qkv_linear': ('models.html#_hf_qkv_linear', 'eap_nb/models.py'),
+                               'eap_nb.models._hf_rms_offset': ('models.html#_hf_rms_offset', 'eap_nb/models.py'),
                                'eap_nb.models._hub_offline': ('models.html#_hub_offline', 'eap_nb/models.py'),
                                'eap_nb.models._hub_offline.__enter__': ('models.html#_hub_offline.__enter__', 'eap_nb/models.py'),
                                'eap_nb.models._hub_offline.__exit__': ('models.html#_hub_offline.__exit__', 'eap_nb/models.py'),

@@ -10,7 +10,7 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
-from .models import model_flags
+from .models import model_flags, run_blocks, implicit_attention_mask
 from .graph import Graph
 from .data import run_metric, forward_kwargs, to_device, model_device
 from .parallel import world, shard, all_reduce_sum
@@ -60,7 +60,7 @@ def patched_patterns(model:nn.Module, graph:Graph, batch,
                      l:int, # the layer
                      x:str, # 'q' or 'k': which input of every head is patched
                      P:Tensor, # [n, batch, pos, d_model]: copy k adds P[k] to that input of every head
-                     resid:Tensor|None=None, # the clean residual entering layer l (HookedTransformer: the run starts there)
+                     resid:Tensor|None=None, # the clean residual entering layer l (where `ModelSpec.restart`: the run starts there)
                      pos:Tensor|None=None, # the clean shortformer positions (shortformer models)
                     ) -> Tensor:
     "Layer l's attention patterns with every head's `x` input moved by P[k], computed by the model itself: [n, batch, head, pos, pos]"
@@ -74,12 +74,14 @@ def patched_patterns(model:nn.Module, graph:Graph, batch,
         out['A'] = a
         raise _Stop
     hooks = [(spec.qkv_in(l, x), add), (spec.pattern(l), grab)]
-    start = spec.backend == 'hooked' and resid is not None
-    if start and spec.shortformer: kw['shortformer_pos_embed'] = rep(pos)
+    start = spec.restart and resid is not None
     with model_flags(model, split_qkv=True, mlp_in=True):  # grouped-query: every head's input moves alike, so the grouped run is exact
         try:
-            if start: model.run_with_hooks(rep(resid), start_at_layer=l, fwd_hooks=hooks, **kw)
-            else: model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw)  # the bridge cannot start mid-model
+            if start:  # layer l alone, from the cached residual (a HookedTransformer or a native bridge)
+                mask = kw.get('attention_mask')
+                if mask is None: mask = implicit_attention_mask(model, rep(batch.clean))  # the mask the clean run built itself
+                with model.hooks(fwd_hooks=hooks): run_blocks(model, rep(resid), l, l + 1, mask, rep(pos) if spec.shortformer else None)
+            else: model.run_with_hooks(rep(batch.clean), fwd_hooks=hooks, **kw)  # a Hugging Face bridge cannot start mid-model
         except _Stop: pass
     return out['A'].reshape(n, -1, *out['A'].shape[1:])
 

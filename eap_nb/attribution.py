@@ -128,8 +128,8 @@ def use_split(spec:ModelSpec, # the model's `model_spec`
     "Whether `eap_scores` takes the split route (per-head input hooks) for this model and `method`"
     if method not in ('auto', 'fast', 'split'): raise ValueError(f"method must be 'auto', 'fast' or 'split', got {method!r}")
     fast_ok = spec.qkv_fast
-    if method == 'fast' and not fast_ok: raise ValueError("the fast route needs a HookedTransformer or a native bridge (random_model, build_model): "
-                                                          "use method='split' (or 'auto') on a Hugging Face bridge")
+    if method == 'fast' and not fast_ok: raise ValueError("the fast route needs hook_q/k/v on the q/k/v projections of the normalised residual "
+                                                          "(ModelSpec.qkv_fast), which this model lacks: use method='split' (or 'auto')")
     return method == "split" or not fast_ok
 
 def _add_scores(S, model, graph, spec, batch, metric, e_abl, split, points=None):

@@ -10,7 +10,7 @@ __all__ = ['TL_MAJOR', 'SHAPES', 'PRETRAINED', 'only_on', 'tl_config', 'hooked_c
            'load_model']
 
 # %% ../nbs/00_models.ipynb #26e5dafa
-import os, math, tempfile, warnings, difflib
+import os, copy, math, tempfile, warnings, difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -475,7 +475,7 @@ class ModelSpec:
     post_attn_norm:str='ln1_post' # the block's norm after attention, where post_norm ('ln1' in OLMo-2's HookedTransformer)
     restart:bool=False # a run can start at any block from a cached residual (`run_blocks`): a HookedTransformer, or a native bridge `build_model` made
     blocks:str='hooked' # whose code runs the blocks: 'hooked' (HookedTransformer's), 'native' (TransformerLens 4's native model, as `build_model` extends it), 'hf' (Hugging Face's, under a bridge)
-    qkv_fast:bool=False # hook_q/k/v gradients map to the per-head q/k/v inputs through W_Q/W_K/W_V and `attn_input_norm` (HookedTransformer; the native bridges `build_model` makes)
+    qkv_fast:bool=False # hook_q/k/v gradients map to the per-head q/k/v inputs through W_Q/W_K/W_V and `attn_input_norm` (HookedTransformer; the native bridges `build_model` makes; a Hugging Face bridge whose hook_q/k/v are its q/k/v nn.Linear outputs)
 
     # hook names: one place, used by every algorithm
     def resid_pre(self, l:int) -> str: return f'blocks.{l}.hook_resid_pre'
@@ -516,6 +516,12 @@ def _norms(model:nn.Module, cfg) -> tuple[bool, bool, str]:
     if getattr(cfg, 'use_normalization_before_and_after', False): return getattr(cfg, 'normalization_type', None) is not None, True, 'ln1_post'
     return False, True, 'ln1_post'
 
+def _hf_qkv_linear(model:nn.Module) -> bool:
+    "True when every attention of a Hugging Face bridge has hook_q/k/v on the outputs of its own q/k/v nn.Linear projections (the bridge splits a joint c_attn/query_key_value into three)"
+    return all(all(str(a.hook_aliases.get(f'hook_{c}', '')) == f'{c}.hook_out'
+                   and isinstance(getattr(getattr(a, c, None), 'original_component', None), nn.Linear) for c in 'qkv')
+               for a in (blk.attn for blk in model.blocks))
+
 def model_spec(model:nn.Module, # a HookedTransformer or TransformerBridge
               ) -> ModelSpec:
     "The `ModelSpec` of a `HookedTransformer` or `TransformerBridge`"
@@ -531,7 +537,7 @@ def model_spec(model:nn.Module, # a HookedTransformer or TransformerBridge
         shortformer=getattr(cfg, 'positional_embedding_type', 'standard') == 'shortformer',
         gqa=n_kv is not None and n_kv != cfg.n_heads, pos_type=getattr(cfg, 'positional_embedding_type', 'standard'),
         post_norm=post, pre_norm=pre, post_attn_norm=after, blocks=blocks,
-        qkv_fast=blocks in ('hooked', 'native'), restart=blocks in ('hooked', 'native'))
+        qkv_fast=blocks in ('hooked', 'native') or _hf_qkv_linear(model), restart=blocks in ('hooked', 'native'))
 
 # %% ../nbs/00_models.ipynb #qkvfast2
 def attn_input_norm(model:nn.Module, # a HookedTransformer or TransformerBridge
@@ -546,11 +552,28 @@ def attn_input_norm(model:nn.Module, # a HookedTransformer or TransformerBridge
 _CLOSED_NORMS = {'transformer_lens.components.': {'LayerNorm': 'LN', 'LayerNormPre': 'LN', 'RMSNorm': 'RMS', 'RMSNormPre': 'RMS'},  # TransformerLens 3
                  'transformer_lens.model_bridge.sources.native.': {'NativeLayerNormPre': 'LN', 'NativeRMSNorm': 'RMS', 'NativeRMSNormPre': 'RMS'}}  # 4's native model
 
+def _hf_rms_offset(norm:nn.Module) -> float|None:
+    "A Hugging Face RMSNorm's weight offset (0: `weight * x / rms`, Llama, Qwen2, Mistral, OLMo-2; 1: `(1 + weight) * x / rms`, Gemma), read off one float32 copy of the module; None if neither"
+    t = type(norm)
+    if t not in _HF_RMS_OFFSET:
+        m = copy.deepcopy(norm).float()
+        x = torch.randn(4, m.weight.shape[0], generator=torch.Generator().manual_seed(0))
+        eps = getattr(m, 'variance_epsilon', getattr(m, 'eps', None))
+        with torch.no_grad(): y, r = m(x), x / (x.pow(2).mean(-1, keepdim=True) + eps).sqrt()
+        _HF_RMS_OFFSET[t] = next((o for o in (0.0, 1.0) if torch.allclose(y, r * (m.weight + o), rtol=1e-4, atol=1e-6)), None)
+    return _HF_RMS_OFFSET[t]
+_HF_RMS_OFFSET = {}  # class -> offset (one check per class)
+
 def norm_form(norm:nn.Module, # a normalisation module (`attn_input_norm`)
              ) -> tuple|None:
     "(kind, weight, eps): 'LN' ((x - mean) / sqrt(mean square + eps), times the weight) or 'RMS' (no centring), weight None where there is none; ('none', None, 0.0) for the identity; None where no closed form is known"
     if isinstance(norm, nn.Identity): return 'none', None, 0.0
     t = type(norm)
+    if t.__module__.startswith('transformers.') and t.__name__.endswith('RMSNorm'):  # Hugging Face's RMSNorms (under a bridge)
+        w, eps = getattr(norm, 'weight', None), getattr(norm, 'variance_epsilon', getattr(norm, 'eps', None))
+        if not isinstance(w, Tensor) or w.ndim != 1 or not isinstance(eps, (int, float)): return None
+        off = _hf_rms_offset(norm)
+        return None if off is None else ('RMS', w + off if off else w, float(eps))
     kind = 'LN' if isinstance(norm, nn.LayerNorm) else next((k.get(t.__name__) for m, k in _CLOSED_NORMS.items() if t.__module__.startswith(m)), None)
     eps = getattr(norm, 'eps', None)
     if kind is None or not isinstance(eps, (int, float)): return None
