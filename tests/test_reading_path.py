@@ -148,3 +148,10 @@ def test_link_pages_leaves_code_cells(tmp_path):
     assert cells[0]['source'] == ['# see `03_attribution`\n']
     assert cells[1]['source'] == ['see [`03_attribution`](03_attribution.ipynb)']
     assert lp.link_notebook(p, {'03_attribution'}) == 0
+
+
+def test_every_page_mention_is_a_link():
+    "issue 27: pages named in the prose as plain code (163 of them) are links; `python scripts/link_pages.py` fixes new ones"
+    found = {p.name: n for p in sorted(NBS.glob('*.ipynb')) if not p.name.startswith('_')
+             if (n := lp.link_notebook(p, lp.page_stems(), write=False))}
+    assert not found, f'plain page names (run python scripts/link_pages.py): {found}'
