@@ -10,6 +10,13 @@ template) makes the pages. Plotly figures are drawn by `plotly.min.js`, copied b
 installed plotly package, and equations by the MathJax copied from nbs/mathjax/ (SVG output, no font files);
 nothing is fetched from the network (no require.js, mermaid or CDN).
 
+The pages come in the order of `nbs/sidebar.yml` (the sidebar `nbdev-docs` builds with Quarto), and its sections
+(the paper's track, beyond the paper, the engineering) head the navigation here too; a notebook the sidebar does not
+list comes last. A code cell's checks (`assert`, `test_eq` and the other fastcore tests, `expect_fail` blocks, and
+loops of them that print nothing) still run under nbdev-test but are folded on the page under a "checks" disclosure
+(`split_checks`: those that end a cell, and those in its middle that cannot change what the rest computes); the rest of
+the cell and every output stay visible.
+
 Usage: python scripts/render_docs.py [--out _docs_html] [--force] [--workers 2]
 """
 from __future__ import annotations
@@ -28,10 +35,31 @@ MATHJAX = 'mathjax/es5/tex-svg-full.js'  # MathJax 3, relative to nbs/ and to th
 
 
 # ---------------------------------------------------------------- which notebooks, in which order, and staleness
+def sidebar(nbs: Path = NBS) -> list[tuple]:
+    "(section or None, notebook file name) for every page `nbs/sidebar.yml` lists, in its order"
+    import yaml
+    f = nbs / 'sidebar.yml'
+    if not f.exists(): return []
+    out = []
+    def walk(items, section):
+        for it in items or []:
+            if isinstance(it, str): out.append((section, it))
+            elif isinstance(it, dict) and 'contents' in it: walk(it['contents'], section or it.get('section'))
+            elif isinstance(it, dict) and it.get('href'): out.append((section, it['href']))
+    walk(((yaml.safe_load(f.read_text()) or {}).get('website') or {}).get('sidebar', {}).get('contents'), None)
+    return out
+
+
 def notebooks(nbs: Path = NBS) -> list[Path]:
-    "Notebooks to render, in reading order: index first, then by name; files starting with `_` or `.` skipped"
+    "Notebooks to render, in reading order: the sidebar's (`nbs/sidebar.yml`), then any it does not list (index first, then by name); files starting with `_` or `.` skipped"
     nbs_ = [p for p in sorted(nbs.glob('*.ipynb')) if not p.name.startswith(('_', '.'))]
-    return sorted(nbs_, key=lambda p: (p.stem != 'index', p.name))
+    order = {name: i for i, (_, name) in enumerate(sidebar(nbs))}
+    return sorted(nbs_, key=lambda p: (p.name not in order, order.get(p.name, 0), p.stem != 'index', p.name))
+
+
+def sections(nbs: Path = NBS) -> dict:
+    "notebook file name -> the sidebar section it sits in (None at the top level or when not listed)"
+    return {name: sec for sec, name in sidebar(nbs)}
 
 
 def page_name(nb: Path) -> str:
@@ -43,7 +71,8 @@ def _fingerprint(nbs: Path = NBS) -> dict:
     "What the rendered site depends on: each notebook's content, this script, and the nbdev settings"
     h = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()[:16]
     return {'notebooks': {p.name: h(p) for p in notebooks(nbs)}, 'script': h(Path(__file__)),
-            'pyproject': h(ROOT / 'pyproject.toml'), 'notes': {p.name: h(p) for p in sorted((ROOT / 'notes').glob('*.md'))}}
+            'pyproject': h(ROOT / 'pyproject.toml'), 'notes': {p.name: h(p) for p in sorted((ROOT / 'notes').glob('*.md'))},
+            'sidebar': h(nbs / 'sidebar.yml') if (nbs / 'sidebar.yml').exists() else None}
 
 
 def is_stale(out: Path = OUT, nbs: Path = NBS) -> bool:
@@ -120,6 +149,74 @@ def _quarto_opts(cell) -> dict:
     return opts
 
 
+# ---------------------------------------------------------------- checks: folded on the page, run by nbdev-test
+CHECK_CALLS = {'test_eq', 'test_ne', 'test_close', 'test_is', 'test_fail', 'test_eq_type', 'test_shuffled',
+               'test_stdout', 'test_warns', 'test_fig_exists'}  # fastcore.test's checks
+EXPECT = {'expect_fail', 'ExceptionExpected', 'raises', 'warns'}  # context managers a failure is expected in
+SHOWS = {'print', 'display', 'show', 'pprint'}  # calls whose output a check must not hide
+
+
+def _fname(f):
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+
+def n_checks(node) -> int:
+    "Asserts, fastcore test calls and expected failures in `node`"
+    return sum(isinstance(n, ast.Assert) or (isinstance(n, ast.Call) and _fname(n.func) in CHECK_CALLS | EXPECT)
+               for n in ast.walk(node))
+
+
+def is_check(s) -> bool:
+    "A statement that only checks: an assert, a fastcore test call, an `expect_fail` block, or a for/while/if/with made of checks that prints nothing and defines nothing"
+    if isinstance(s, ast.Assert): return True
+    if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and _fname(s.value.func) in CHECK_CALLS: return True
+    if not isinstance(s, (ast.For, ast.While, ast.If, ast.With)): return False
+    shows = any(isinstance(n, ast.Call) and _fname(n.func) in SHOWS for n in ast.walk(s))
+    if isinstance(s, ast.With) and any(isinstance(i.context_expr, ast.Call) and _fname(i.context_expr.func) in EXPECT
+                                       for i in s.items): return not shows
+    defines = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.walk(s))
+    return n_checks(s) > 0 and not shows and not defines
+
+
+PURE = {'len', 'sorted', 'set', 'frozenset', 'list', 'tuple', 'dict', 'int', 'float', 'bool', 'str', 'repr', 'abs', 'max',
+        'min', 'sum', 'all', 'any', 'range', 'zip', 'enumerate', 'map', 'filter', 'reversed', 'round', 'isinstance',
+        'type', 'hasattr', 'getattr'}  # builtins a check may call and still be moved
+
+
+def movable(s) -> bool:
+    "A check that can be taken out of the middle of a cell without changing what the rest computes: an assert or a fastcore test call that binds nothing and calls only test functions, pure builtins and methods; or an `expect_fail` block that binds nothing (a refusal happens before any work)"
+    if isinstance(s, ast.With):
+        if not all(isinstance(i.context_expr, ast.Call) and _fname(i.context_expr.func) in EXPECT and i.optional_vars is None
+                   for i in s.items): return False
+        return not any(isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.FunctionDef,
+                                      ast.ClassDef, ast.With, ast.For, ast.While)) for b in s.body for n in ast.walk(b))
+    if not (isinstance(s, ast.Assert) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)
+                                          and _fname(s.value.func) in CHECK_CALLS)): return False
+    return not any(isinstance(n, (ast.NamedExpr, ast.Lambda, ast.Yield, ast.Await)) or
+                   (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id not in PURE | CHECK_CALLS)
+                   for n in ast.walk(s))
+
+
+def split_checks(src: str) -> tuple:
+    "(code shown, checks folded, number of checks) of a cell's source. Folded: the checks that end the cell (any `is_check` statement), and `movable` checks anywhere, each with the comment lines before it; the shown code then computes what the whole cell computes. Lines are kept whole: statements sharing a line go together"
+    try: tree = ast.parse(src)
+    except SyntaxError: return src, '', 0  # magics, shell lines: shown as they are
+    units = []  # [first line, end line, statements]: top-level statements grouped where they share a line
+    for st in tree.body:
+        a, b = st.lineno - 1, st.end_lineno
+        if units and a < units[-1][1]: units[-1][1] = max(b, units[-1][1]); units[-1][2].append(st)
+        else: units.append([a, b, [st]])
+    tail = len(units)
+    while tail and all(is_check(st) for st in units[tail - 1][2]): tail -= 1
+    lines, shown, folded, n, start = src.split('\n'), [], [], 0, 0
+    for k, (a, b, sts) in enumerate(units):
+        end = b if k + 1 < len(units) else len(lines)  # the last unit keeps the cell's trailing comments
+        if k >= tail or all(movable(st) for st in sts): folded += lines[start:end]; n += sum(map(n_checks, sts))
+        else: shown += lines[start:end]
+        start = end
+    return '\n'.join(shown).strip('\n'), '\n'.join(folded).strip('\n'), n
+
+
 def inline_md(s: str) -> str:
     "Escaped text with `code` spans, for titles and descriptions"
     return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(str(s), quote=False))
@@ -166,6 +263,9 @@ def to_plain(nbd: dict, stem: str, doc_url: str):
             if o.get('echo') == 'false' or not c.source.strip():
                 c.metadata.setdefault('transient', {})['remove_source'] = True
             if not c.source.strip() and not c.outputs: continue
+            if c.source.strip() and not c.metadata.get('transient', {}).get('remove_source'):
+                shown, folded, n = split_checks(c.source)
+                if n: c.source, c.metadata['eap_checks'] = shown, {'source': folded, 'n': n}
             # plotly's own notebook set-up output (renderers `notebook`/`notebook_connected`: plotly.js inline or
             # from its CDN) is not needed here: each figure is drawn from its JSON by the plotly.min.js shipped beside
             c.outputs = [o for o in c.outputs if not _plotly_setup(o)]
@@ -196,6 +296,26 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_mathjax -%}{% if resources.has_math %}<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\(', '\\)']], processEscapes: true}};</script>
 <script src="mathjax/es5/tex-svg-full.js" async></script>{% endif %}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block input %}
+<div class="eap-input">
+{%- if cell.source.strip() %}
+<div class="jp-CodeMirrorEditor jp-Editor jp-InputArea-editor" data-type="inline">
+     <div class="cm-editor cm-s-jupyter">
+{{ cell.source | highlight_code(metadata=cell.metadata) | clean_html }}
+     </div>
+</div>
+{%- endif %}
+{%- if cell.metadata.eap_checks %}
+<details class="checks"><summary title="assertions that keep this cell honest; nbdev-test runs them">{{ cell.metadata.eap_checks.n }} check{{ 's' if cell.metadata.eap_checks.n != 1 }}{{ ', the code of the output below' if cell.outputs and not cell.source.strip() }}</summary>
+<div class="jp-CodeMirrorEditor jp-Editor jp-InputArea-editor" data-type="inline">
+     <div class="cm-editor cm-s-jupyter">
+{{ cell.metadata.eap_checks.source | highlight_code(metadata=cell.metadata) | clean_html }}
+     </div>
+</div>
+</details>
+{%- endif %}
+</div>
+{% endblock input %}
 {% block extra_css %}<style type="text/css">{{ resources.site_css }}</style>{% endblock extra_css %}
 {%- block body_header -%}
 <body class="jp-Notebook site" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
@@ -203,7 +323,10 @@ TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 <span class="site-desc">{{ resources.site_desc }}</span></header>
 <nav class="sidebar" aria-label="Pages"><ol>
 {%- for p in resources.pages %}
-<li{% if p.current %} class="current"{% endif %}><a href="{{ p.href }}">{{ p.title_html }}</a></li>
+{%- if p.part and (loop.first or p.part != resources.pages[loop.index0 - 1].part) %}
+<li class="part">{{ p.part }}</li>
+{%- endif %}
+<li class="{{ 'current' if p.current }}{{ ' in-part' if p.part }}"><a href="{{ p.href }}">{{ p.title_html }}</a></li>
 {%- endfor %}
 </ol></nav>
 <main class="page">
@@ -256,6 +379,17 @@ main.page .jp-RenderedMarkdown.jp-OutputArea-output hr { display: none; }
 main.page .jp-RenderedMarkdown.jp-OutputArea-output pre { background: #f7f7f7; padding: .6em; border-radius: 4px; }
 main.page .jp-RenderedHTML .plotly-graph-div { margin: .5em 0; max-width: 100%; }
 main.page table { font-size: 14px; }
+.sidebar li.part { padding: 1em 1.2em .25em; font-size: 12px; font-weight: 700; letter-spacing: .03em; color: #6c757d;
+  text-transform: uppercase; border-top: 1px solid #e5e5e5; margin-top: .4em; }
+.sidebar li.in-part a { padding-left: 1.8em; }
+.sidebar li.current.in-part a { padding-left: calc(1.8em - 3px); }
+main.page .eap-input { display: table-cell; vertical-align: top; }  /* the shown code and its folded checks, one above the other */
+main.page .eap-input > .jp-InputArea-editor { display: block; }
+main.page details.checks { margin: .15em 0 .3em; }
+main.page details.checks > .jp-InputArea-editor { display: block; }
+main.page .jp-RenderedHTMLCommon a code { color: #2780e3; }  /* a link set in code (a page, a function) looks like a link */
+main.page details.checks > summary { cursor: pointer; color: #6c757d; font-size: 13px; width: max-content; }
+main.page details.checks[open] > summary { margin-bottom: .3em; }
 .prevnext { display: flex; justify-content: space-between; border-top: 1px solid #e5e5e5; margin-top: 3em; padding-top: 1em; }
 .prevnext a { color: #2780e3; text-decoration: none; }
 """
@@ -370,7 +504,9 @@ def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int =
         problems += res['problems']
         nb, fm, n_plots = to_plain(res['nb'], p.stem, doc_url)
         plain.append((p, nb, fm, n_plots))
-    pages = [dict(href=page_name(p), title=str(fm.get('title', p.stem)), nb=p.name, n_plots=n) for p, _, fm, n in plain]
+    part = sections(nbs)
+    pages = [dict(href=page_name(p), title=str(fm.get('title', p.stem)), nb=p.name, n_plots=n, part=part.get(p.name))
+             for p, _, fm, n in plain]
     for q in pages: q['title_html'] = inline_md(q['title'])
     exp = _exporter()
     for i, (p, nb, fm, n_plots) in enumerate(plain):
@@ -385,7 +521,7 @@ def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int =
     (out / 'source' / 'eap_nb').mkdir(parents=True, exist_ok=True)  # the modules the [source] links open
     for f in sorted((ROOT / 'eap_nb').glob('*.py')): shutil.copy2(f, out / 'source' / 'eap_nb' / f.name)
     for d in fix_anchors(out, [q['href'] for q in pages]): print(f'warning: dead anchor {d}', file=sys.stderr)
-    (out / 'pages.json').write_text(json.dumps([{k: q[k] for k in ('href', 'title', 'nb', 'n_plots')} for q in pages], indent=1))
+    (out / 'pages.json').write_text(json.dumps([{k: q[k] for k in ('href', 'title', 'nb', 'n_plots', 'part')} for q in pages], indent=1))
     (out / STAMP).write_text(json.dumps(fp, indent=1))
     for pr in problems: print(f'warning: show_doc execution: {pr}', file=sys.stderr)
     log(f'rendered {len(pages)} pages into {out} in {time.time() - t0:.1f}s')
