@@ -706,7 +706,7 @@ def _save_step(r:dict, f:Path, out:Path, record:dict, label:str):
 
 def reproduce(task:str, # 'ioi', 'greater-than' or 'docstring'
               out:str|Path|None=None, # results folder (default `eap-nb-reproduce-<task>`); finished steps in it are reused
-              prompts:int|None=None, # prompt pairs of ACDC's test split (default: the paper's, `REPRODUCE`)
+              prompts:int|None=None, # prompt pairs of ACDC's test split (default: ACDC's size, `REPRODUCE`; the paper states none)
               taus:list|None=None, # ACDC's thresholds, one run each (default `REPRODUCE_TAUS`)
               overwrite:bool=False, # delete what `out` holds (a folder eap-nb wrote) and start again
               progress:bool=True, # progress bars on stderr
@@ -862,7 +862,7 @@ def _parser() -> argparse.ArgumentParser:
                        "reuses the finished steps")
     r.add_argument('--task', required=True, choices=tuple(REPRODUCE), help='ioi, greater-than (GPT-2 small) or docstring (attn-only-4l) (required)')
     r.add_argument('--out', help='results folder; its finished steps are reused (default: eap-nb-reproduce-TASK)')
-    r.add_argument('--prompts', type=int, help="prompt pairs of ACDC's test split (default: the paper's, 100; Docstring 50)")
+    r.add_argument('--prompts', type=int, help="prompt pairs of ACDC's test split (default: ACDC's size, 100; Docstring 50)")
     r.add_argument('--taus', type=float, nargs='+', help=f"ACDC's thresholds, one ACDC run each (default: {' '.join(f'{t:g}' for t in REPRODUCE_TAUS)})")
     r.add_argument('--overwrite', action='store_true', help='delete what --out holds (a folder eap-nb wrote) and start again (default: reuse finished steps)')
     r.add_argument('--quiet', action='store_true', help='no progress bars (default: show them on stderr)')

@@ -166,7 +166,7 @@ def _ioi_flip(texts:list, io:list, s:list, step:str, seed:int) -> tuple:
 def ioi(tokenizer, # GPT-2's tokenizer (`gpt2_tokenizer()`)
         n:int=100, # prompts in the split
         split:str='validation', # 'validation' (ACDC's first n of 2n), 'test' (the last n) or 'all'
-        seed:int=0, # ACDC's IOIDataset seed (0 in the paper)
+        seed:int=0, # ACDC's IOIDataset seed (0 in ACDC's `get_all_ioi_things`; the paper states none)
         batch_size:int|None=None) -> Task:
     "The IOI task as ACDC builds it: ABBA prompts of 15 tokens, ABC corruption, logit-difference metric"
     sl, N = _split(n, split), 2 * n
