@@ -6,7 +6,7 @@
 __all__ = ['INIT_LOG_ALPHA', 'INIT_STD', 'KEEP_THRESHOLD', 'SOFT_FACTOR', 'masked_logits', 'paper_circuit', 'rank_init',
            'EdgePruningResult', 'edge_pruning']
 
-# %% ../nbs/18_edge_pruning.ipynb #11e436ee
+# %% ../nbs/18_edge_pruning.ipynb #8c9b5bda
 import math, time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -21,7 +21,7 @@ from .metrics import last_logits
 from .hooks import head_out_weight, post_norm_shares, reader_hooks, prepare, ablation_values
 from .baselines import hard_concrete, open_probability, BETA, _freeze
 
-# %% ../nbs/18_edge_pruning.ipynb #c11f4741
+# %% ../nbs/18_edge_pruning.ipynb #3f1f95f9
 class _LiveWriters:
     "Each writer's output minus its ablated value, kept with its gradient: chunks (first writer, last + 1, tensor [n, batch, pos, d_model])"
     def __init__(self, e_abl:Tensor): self.e_abl, self.chunks = e_abl, []  # e_abl [writers, batch|1, pos|1, d_model]
@@ -68,6 +68,13 @@ def _check_masks(graph:Graph, z) -> Tensor:
                          f"({graph.n_residual_edges}, the ones Edge Pruning masks)")
     return z[:graph.n_residual_edges].to(torch.promote_types(z.dtype, torch.float32)) if not z.is_floating_point() else z[:graph.n_residual_edges]
 
+def _with_internal(graph:Graph, keep:Tensor) -> Tensor:
+    "Residual-edge values [n_residual_edges] extended to every edge: an internal q/k/v edge takes the max over its input's edges"
+    if not graph.qkv_edges: return keep
+    lo = torch.finfo(keep.dtype).min if keep.is_floating_point() else False
+    into = torch.full((graph.n_readers,), lo, dtype=keep.dtype).scatter_reduce(0, graph.edge_r, keep, 'amax')
+    return torch.cat([keep, into[graph.internal_r]])
+
 def masked_logits(model:nn.Module, # a HookedTransformer or TransformerBridge
                   graph:Graph, # the model's graph
                   batch, # one batch: its clean prompts are run
@@ -88,7 +95,7 @@ def masked_logits(model:nn.Module, # a HookedTransformer or TransformerBridge
     with model_flags(model, split_qkv=True, mlp_in=True, ungroup=kv_repeats(model) > 1):
         return model.run_with_hooks(batch.clean, fwd_hooks=hooks, **forward_kwargs(batch, batch.clean, model))
 
-# %% ../nbs/18_edge_pruning.ipynb #3c5fbe83
+# %% ../nbs/18_edge_pruning.ipynb #c43ba4e8
 INIT_LOG_ALPHA, INIT_STD = 10.0, 0.01  # Edge-Pruning's init: N(10, 0.01) (src/modeling/modeling_erazr.py, a918efd8)
 KEEP_THRESHOLD, SOFT_FACTOR = 0.005, 0.8  # its deterministic mask: sigmoid(log_alpha / beta * 0.8) > 0.005 (src/modeling/l0.py, run scripts)
 
@@ -100,13 +107,6 @@ def paper_circuit(log_alpha:Tensor, # [n] learned gate logits
     keep = torch.sigmoid(la / BETA * SOFT_FACTOR) > KEEP_THRESHOLD
     keep[torch.argsort(la, stable=True)[:n_zero]] = False
     return keep
-
-def _with_internal(graph:Graph, keep:Tensor) -> Tensor:
-    "Residual-edge values [n_residual_edges] extended to every edge: an internal q/k/v edge takes the max over its input's edges"
-    if not graph.qkv_edges: return keep
-    lo = torch.finfo(keep.dtype).min if keep.is_floating_point() else False
-    into = torch.full((graph.n_readers,), lo, dtype=keep.dtype).scatter_reduce(0, graph.edge_r, keep, 'amax')
-    return torch.cat([keep, into[graph.internal_r]])
 
 def rank_init(scores:Tensor, # [n_edges] or [n_residual_edges]: any ranking (e.g. |EAP-IG|), higher = more important
               scale:float=INIT_LOG_ALPHA, # the top edge starts at +scale, the bottom at -scale
@@ -130,8 +130,8 @@ class EdgePruningResult:
     history:dict=field(default_factory=dict) # per step: 'loss', 'task', 'sparsity' (of the sampled masks), 'target', 'lambda1', 'lambda2'
     @property
     def scores(self) -> Tensor:
-        "The learned logits as a ranking [n_edges] for `roc_points`, `topk_circuit`, `circuit_curves`"
-        return self.log_alpha
+        "The learned logits shifted to be >= 0 (same order), so rankings by |score| (`topk_circuit`, `make_circuit`) rank them as the logits do: [n_edges]"
+        return self.log_alpha - self.log_alpha.min()
     @property
     def expected(self) -> Tensor:
         "P(gate > 0) of every edge [n_edges]: the expected L0 share of each mask"
