@@ -32,6 +32,7 @@ _NAMES = {
                     'curve_summary'],
     'baselines': ['subnetwork_probing', 'sp_sweep', 'SPResult', 'hisp_scores', 'hisp_circuits', 'node_circuit',
                   'node_truth', 'mask_nodes', 'gated_logits'],
+    'edge_pruning': ['edge_pruning', 'EdgePruningResult', 'masked_logits', 'paper_circuit', 'rank_init'],
     'trained': ['TrainedTask', 'load_trained', 'train', 'save_trained'],
     'tasks': ['gpt2_tokenizer', 'ioi', 'ioi_ground_truth', 'IOI_CIRCUIT', 'Task', 'greater_than',
               'greater_than_ground_truth', 'GT_CIRCUIT', 'gt_years', 'edge_role', 'docstring', 'docstring_prompt',

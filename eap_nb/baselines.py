@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['MLP_EDGES', 'ABLATIONS', 'BETA', 'GAMMA', 'ZETA', 'LOG_ALPHA_INIT', 'HISP_ORDERS', 'mask_nodes', 'node_circuit',
-           'node_truth', 'gated_logits', 'hard_concrete', 'open_probability', 'SPResult', 'sp_sweep',
+           'node_truth', 'gated_logits', 'hard_concrete', 'open_probability', 'SPResult', 'freeze_weights', 'sp_sweep',
            'subnetwork_probing', 'hisp_scores', 'hisp_circuits']
 
 # %% ../nbs/06a_baselines.ipynb #7c2b3abe
@@ -161,7 +161,7 @@ class SPResult:
         "The kept nodes as an edge circuit: bool [n_edges]"
         return node_circuit(graph, self.keep, mlp_edges)
 
-def _freeze(model:nn.Module) -> list:
+def freeze_weights(model:nn.Module) -> list:
     "Turn off gradients for the model's weights; return the ones that had them, to turn back on"
     on = [p for p in model.parameters() if p.requires_grad]
     for p in on: p.requires_grad_(False)
@@ -197,7 +197,7 @@ def sp_sweep(model:nn.Module, # a HookedTransformer or TransformerBridge
     kws = [{k: rep(v) for k, v in forward_kwargs(b, b.clean, model).items()} for b in bs]
     abls = [None if c is None else {k: rep(v) for k, v in c.items()} for c in caches]
     hist_m, hist_p = [], []
-    on = _freeze(model)
+    on = freeze_weights(model)
     try:
         for _ in tqdm(range(int(epochs)), disable=not progress, desc='subnetwork probing', unit='epoch'):
             opt.zero_grad()
@@ -242,7 +242,7 @@ def hisp_scores(model:nn.Module, # a HookedTransformer or TransformerBridge
     dev, n = model_device(model), graph.n_readers - 1
     dt = torch.promote_types(next(model.parameters()).dtype, torch.float32)
     total = torch.zeros(n, dtype=torch.float64)
-    on = _freeze(model)
+    on = freeze_weights(model)
     try:
         for b, abl in zip(bs, caches):
             G = torch.ones(len(b.clean), n, dtype=dt, device=dev, requires_grad=True)  # [batch, nodes]: per-example gates
