@@ -169,7 +169,7 @@ def shapes(args):
                         f"{e / 2**20:.0f} | {meas / 2**20:.0f} | {e / meas:.2f} | {load:.1f} |")
         del model
     if args.write:
-        lines = [f"Machine: {machine}. Command: `.venv/bin/python bench/bench_eap.py --shapes {args.shapes} --sizes "
+        lines = [f"Machine: {machine}. Command: `{'.venv' if TL_MAJOR >= 4 else '.venv-tl3'}/bin/python bench/bench_eap.py --shapes {args.shapes} --sizes "
                  f"{','.join(f'{b}x{p}' for b, p in sizes)} --repeats {args.repeats} --threads {torch.get_num_threads()} --write`; "
                  f"random weights; plain and EAP run in turn, minimum of {args.repeats} after a warm-up; memory in MiB, parameters excluded.",
                  '', '| shape | blocks | batch | edges | plain s | EAP s | EAP / plain | route | est MiB | meas MiB | est / meas | load |',

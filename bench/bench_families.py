@@ -80,7 +80,7 @@ def main():
         if n not in FAMILIES: raise SystemExit(f"unknown family {n!r}: choose from {', '.join(FAMILIES)}")
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
                f"device {args.device}" + (f" ({torch.cuda.get_device_name()})" if args.device.startswith('cuda') else ''))
-    lines = [f"Machine: {machine}, TransformerLens {version('transformer_lens')}. Command: `.venv/bin/python bench/bench_families.py --families {args.families} --batch {args.batch} "
+    lines = [f"Machine: {machine}, TransformerLens {version('transformer_lens')}. Command: `{'.venv' if TL_MAJOR >= 4 else '.venv-tl3'}/bin/python bench/bench_families.py --families {args.families} --batch {args.batch} "
              f"--pos {args.pos} --repeats {args.repeats} --threads {args.threads}`; every family scaled to {args.layers} layers, about "
              f"{args.heads} query heads {args.d_head} wide, vocabulary {args.vocab} (its own ratios kept); batch {args.batch} x {args.pos} "
              f"tokens; plain and EAP run in turn, minimum of {args.repeats} after a warm-up; memory in MiB, parameters excluded.",

@@ -1,6 +1,6 @@
 """eap_nb's EAP against TransformerLens 4's own edge attribution, on the same model, data and metric, in one run.
 
-    .venv-tl4/bin/python bench/bench_tl4_attribution.py [--sizes 8x15,32x16] [--repeats 1] [--threads 1] [--write]
+    .venv/bin/python bench/bench_tl4_attribution.py [--sizes 8x15,32x16] [--repeats 1] [--threads 1] [--write]
 
 Model: a TransformerBridge over a random Hugging Face GPT-2 of GPT-2 small's shape (`eap_nb.models.random_bridge`:
 12 layers, 12 heads, d_model 768, vocabulary 50,257); TransformerLens 4.3's edge attribution runs on Hugging Face
@@ -74,7 +74,7 @@ def main():
     graph = Graph.from_model(model)
     cfg = EdgeAttributionConfig(granularity='edge')
     machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} thread(s), TransformerLens {version('transformer_lens')}"
-    lines = [f"Machine: {machine}. Command: `.venv-tl4/bin/python bench/bench_tl4_attribution.py --sizes {args.sizes} --repeats {args.repeats} "
+    lines = [f"Machine: {machine}. Command: `.venv/bin/python bench/bench_tl4_attribution.py --sizes {args.sizes} --repeats {args.repeats} "
              f"--threads {args.threads}`; a TransformerBridge over a random Hugging Face GPT-2 of GPT-2 small's shape ({graph.n_edges:,} edges); "
              f"metric: logit difference of two fixed tokens at the last position; minimum of {args.repeats} after a warm-up, run in turn.",
              '', '| batch | TransformerLens edges | plain s | eap_nb s | TransformerLens s | eap_nb / plain | TransformerLens / plain | TransformerLens / eap_nb | max diff / max score | load |',
@@ -99,8 +99,11 @@ def main():
     lines += ['', "- TransformerLens: `attribution_patch(model, clean, corrupt, metric_fn, EdgeAttributionConfig(granularity='edge'))` "
               "(`transformer_lens/tools/analysis/attribution_patching.py`), one edge per (writer, reader, position), one example at a time; "
               "eap_nb: `eap_scores` with clean and corrupted swapped. plain: corrupted forward, clean forward, metric backward. `max diff / max score`: the largest difference between eap_nb's score and "
-              "TransformerLens' summed over positions, over the largest score (float32 model). eap_nb takes its split route on a "
-              "Hugging Face bridge (per-head copies of the residual stream; 1.5-1.7x plain in the larger-shapes section)."]
+              "TransformerLens' summed over positions, over the largest score (float32 model). eap_nb takes its fast route on the "
+              "Hugging Face bridge (hook_q/k/v gradients mapped through the bridge's q/k/v projections and its ln1; no per-head "
+              "copies of the residual stream).",
+              "- One run of each (`--repeats 1`: TransformerLens takes minutes at 32 x 16), on a machine shared with other jobs "
+              "(`load`: the 1-minute load average after the row): the ratios are good to a few tens of percent."]
     if args.write:
         print(f"written to {write_section(TITLE, lines)}")
 
