@@ -78,7 +78,9 @@ class Bootstrap:
         q = torch.tensor([(1 - self.ci) / 2, (1 + self.ci) / 2], dtype=s.dtype)
         self.lo, self.hi = torch.quantile(s, q, dim=0)  # percentile interval of each edge's score
         self.pos_freq, self.neg_freq = (s > 0).double().mean(0), (s < 0).double().mean(0)  # share of resamples scoring the edge > 0 (< 0)
-        self.top_freq = torch.stack([topk_circuit(r, self.top_n, self.absolute) for r in s]).double().mean(0)
+        with warnings.catch_warnings():  # a cut inside a tie is counted as topk_circuit breaks it (edge order): no warning per resample
+            warnings.simplefilter('ignore')
+            self.top_freq = torch.stack([topk_circuit(r, self.top_n, self.absolute) for r in s]).double().mean(0)
     def __repr__(self): return f"Bootstrap({len(self.scores)} resamples x {self.scores.shape[1]} edges, top_n={self.top_n}, absolute={self.absolute})"
 
 def bootstrap_scores(score_fn:Callable|str, # scores(batches) -> [n_edges], or a method name of `eap_nb.methods.attribute`
