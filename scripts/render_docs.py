@@ -148,6 +148,10 @@ def _plotly_html(data: dict, n: int, stem: str) -> str:
     return out.replace('width:100%;', f'width:100%; max-width:{float(w):g}px;', 1) if w else out
 
 
+# a warning as Python prints it from a notebook cell: the kernel's temporary file and line, then the source line
+_re_kernel_warning = re.compile(r'^\S*(?:ipykernel_\d+/\d+\.py|<ipython-input-[^>]+>):\d+: (\w+): (.*)\n(?:  .*\n)?', re.M)
+
+
 def _plotly_setup(out) -> bool:
     d = out.get('data', {})
     h = d.get('text/html', '')
@@ -177,6 +181,8 @@ def to_plain(nbd: dict, stem: str, doc_url: str):
             # from its CDN) is not needed here: each figure is drawn from its JSON by the plotly.min.js shipped beside
             c.outputs = [o for o in c.outputs if not _plotly_setup(o)]
             for out in c.outputs:
+                if out.get('output_type') == 'stream' and out.get('name') == 'stderr':
+                    out['text'] = _re_kernel_warning.sub(r'\1: \2\n', ''.join(out.get('text', '')))
                 d = out.get('data', {})
                 if PLOTLY_MIME in d:
                     n_plots += 1

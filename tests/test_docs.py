@@ -268,6 +268,13 @@ def test_dead_links_found(tmp_path):
     assert len(got) == 4 and all(s in ' '.join(got) for s in ('#y', '.ipynb', 'c.html', 'eap-nb.github.io')), got
 
 
+def test_no_kernel_paths(site):
+    "A warning printed by a cell shows as `UserWarning: ...`, not with the kernel's temporary file (`/tmp/ipykernel_1234/5678.py:12:`)"
+    bad = [f'{p.relative_to(site)}: {m}' for p in sorted(site.glob('*.html'))
+           for m in re.findall(r'\S*ipykernel_\d+/\d+\.py:\d+', p.read_text(encoding='utf-8'))]
+    assert not bad, 'local paths on the pages:\n' + '\n'.join(bad)
+
+
 def test_no_dead_links(site):
     bad = dead_links(site)
     assert not bad, f'{len(bad)} dead links in the rendered pages:\n' + '\n'.join(bad[:40])
