@@ -24,7 +24,7 @@ _NAMES = {
     'acdc': ['acdc', 'acdc_sweep', 'ACDCResult', 'with_clean_logprobs', 'repeated_patching', 'eap_acdc',
              'eap_acdc_grid', 'acdc_order', 'forward_flops'],
     'evaluation': ['roc_points', 'circuit_roc_points', 'roc_auc', 'pareto_points', 'faithfulness_curve',
-                   'roc_figure', 'faithfulness_figure', 'score_histogram', 'count_outside',
+                   'roc_figure', 'wrap_text', 'faithfulness_figure', 'score_histogram', 'count_outside',
                    'draw_circuit', 'save_html', 'to_json', 'from_json', 'save_pt', 'load_pt', 'acdc_edge_list'],
     'planted': ['PlantedTask', 'planted_induction', 'planted_ioi', 'planted_greater_than', 'check_planted', 'PLANTED'],
     'limitations': ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'embedding_comparison', 'method_scores', 'method_table',
@@ -38,7 +38,7 @@ _NAMES = {
                   'save_eap_pt', 'save_eap_json', 'write_mib', 'read_mib', 'mib_circuits', 'mib_faithfulness'],
     'trained': ['TrainedTask', 'load_trained', 'train', 'save_trained'],
     'tasks': ['gpt2_tokenizer', 'ioi', 'ioi_ground_truth', 'IOI_CIRCUIT', 'Task', 'greater_than',
-              'greater_than_ground_truth', 'GT_CIRCUIT', 'gt_years', 'edge_role', 'docstring', 'docstring_prompt',
+              'greater_than_ground_truth', 'GT_CIRCUIT', 'GT_GROUP_NAMES', 'gt_years', 'edge_role', 'docstring', 'docstring_prompt',
               'docstring_ground_truth', 'DS_CIRCUIT', 'SPLITS', 'load_tracr', 'tracr_ground_truth', 'TRACR_CIRCUITS'],
     'tracr': ['rasp_program', 'compile_tracr', 'tracr_weights', 'save_tracr', 'check_conversion', 'acdc_nodes'],
 }

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['roc_points', 'circuit_roc_points', 'pareto_points', 'roc_auc', 'node_of_reader', 'faithfulness_curve',
-           'faithfulness_figure', 'roc_figure', 'count_outside', 'score_histogram', 'draw_circuit', 'save_html',
-           'to_json', 'from_json', 'save_pt', 'load_pt', 'acdc_edge_list']
+           'faithfulness_figure', 'wrap_text', 'roc_figure', 'count_outside', 'score_histogram', 'draw_circuit',
+           'save_html', 'to_json', 'from_json', 'save_pt', 'load_pt', 'acdc_edge_list']
 
 # %% ../nbs/07_evaluation.ipynb #d9f54696
 import json, math
@@ -141,35 +141,60 @@ def faithfulness_figure(curves:dict, # name -> the dict `faithfulness_curve` ret
     return fig
 
 # %% ../nbs/07_evaluation.ipynb #efb3ddaa
+def wrap_text(text:str, # plain text or plotly HTML (existing <br> kept)
+              width:float, # the width it must fit, px
+              size:float=17, # font size, px (plotly's title default)
+             ) -> str:
+    "`text` with <br> between words so that no line is wider than `width` (at ~0.56 em per character, a wide estimate)"
+    per, lines = max(8, int(width / (0.56 * size))), []
+    for part in text.split('<br>'):
+        line = ''
+        for w in part.split(' '):
+            if line and len(line) + 1 + len(w) > per: lines.append(line); line = w
+            else: line = f'{line} {w}' if line else w
+        lines.append(line)
+    return '<br>'.join(lines)
+
 def roc_figure(curves:dict, # name -> (fpr, tpr)
-               title:str='ROC against the ground-truth circuit', # figure title
+               title:str='ROC against the ground-truth circuit', # figure title (wrapped to the figure's width)
                size:int=480, # side of the square plot area, px
               ):
     "Plotly figure of ROC curves (ACDC's lower staircase over the Pareto points), with both AUCs of `roc_auc` in the legend"
     import plotly.graph_objects as go
+    import plotly.colors as pc
+    colours = pc.qualitative.D3 + pc.qualitative.Dark24  # ten that differ, then more
     dashes = ['solid', 'dash', 'dot', 'dashdot', 'longdash', 'longdashdot']
-    symbols = ['circle', 'square', 'diamond', 'triangle-up', 'cross', 'x']
-    fig, n = go.Figure(), len(curves)
-    for k, (name, (fpr, tpr)) in enumerate(curves.items()):
+    symbols = ['circle-open', 'square-open', 'diamond-open', 'triangle-up-open', 'cross-open', 'x-open']
+    groups = {}  # the drawn staircase -> the names that share it: curves that coincide are drawn once
+    for name, (fpr, tpr) in curves.items():
         x, y = pareto_points(fpr, tpr)
         stair = float(np.sum((1 - x) * np.diff(y, prepend=0.0)))  # roc_auc(fpr, tpr): the area of the staircase drawn
-        x, y = np.r_[0.0, x, 1.0], np.r_[0.0, y, y[-1]]  # from (0, 0) to FPR 1
-        wide = n - 1 - k  # earlier curves are drawn wider, underneath: curves that coincide stay visible as nested bands
-        fig.add_trace(go.Scatter(x=x, y=y, mode='lines+markers', line_shape='hv', cliponaxis=False,
-                                 line=dict(width=2 + 2.5 * wide, dash=dashes[k % len(dashes)]),
-                                 marker=dict(size=7 + 4 * wide, symbol=symbols[k % len(symbols)]),
-                                 name=f"{name}: AUC {stair:.3f} staircase, {roc_auc(fpr, tpr, 'trapezoid'):.3f} trapezoid"))
+        key = (tuple(np.round(x, 12)), tuple(np.round(y, 12)))
+        groups.setdefault(key, []).append((name, stair, roc_auc(fpr, tpr, 'trapezoid')))
+    fig, width = go.Figure(), size + 90
+    for k, ((xs, ys), members) in enumerate(groups.items()):
+        x, y = np.r_[0.0, xs, 1.0], np.r_[0.0, ys, ys[-1]]  # from (0, 0) to FPR 1
+        style = dict(line=dict(width=2, color=colours[k % len(colours)], dash=dashes[k % len(dashes)]),
+                     marker=dict(size=8, symbol=symbols[k % len(symbols)], line=dict(width=1.5)))
+        for j, (name, stair, trap) in enumerate(members):  # the first draws the curve, the others only their legend rows
+            fig.add_trace(go.Scatter(x=x if j == 0 else [None], y=y if j == 0 else [None], mode='lines+markers',
+                                     line_shape='hv', cliponaxis=False, legendgroup=f'c{k}', **style,
+                                     name=f"{name}: {stair:.3f} / {trap:.3f}"))
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode='lines', line=dict(dash='dot', color='gray', width=1),
                              showlegend=False, hoverinfo='skip'))
-    legend_h = 22 * n + 50  # the legend (with its two-line title) sits below the plot, so the plot keeps its square
-    fig.update_layout(title=title, template='plotly_white', width=size + 90, height=size + 150 + legend_h,
-                      margin=dict(l=70, r=20, t=60, b=90 + legend_h),
+    note = wrap_text("AUC staircase / trapezoid. Staircase: ACDC's, the area under the curve drawn; trapezoid: straight "
+                     "lines through every point (sklearn's ROC AUC for a ranking). Curves that coincide share one style.",
+                     width - 10, 11)
+    title = wrap_text(title, width - 30)
+    top, legend_h = 40 + 22 * (title.count('<br>') + 1), \
+        21 * len(curves) + 10 * len(groups) + 16 * (note.count('<br>') + 1) + 12  # rows, gaps between groups, note
+    fig.update_layout(title=dict(text=title, x=0.02, xanchor='left'), template='plotly_white', width=width,
+                      height=size + top + 90 + legend_h,  # the legend sits below the plot, so the plot keeps its square
+                      margin=dict(l=70, r=20, t=top, b=90 + legend_h),
                       xaxis=dict(title='false-positive rate (edges)', range=[-0.04, 1.04], constrain='domain', zeroline=False),
                       yaxis=dict(title='true-positive rate (edges)', range=[-0.04, 1.04], scaleanchor='x', zeroline=False),
                       legend=dict(yref='container', y=0.01, yanchor='bottom', x=0, xanchor='left',
-                                  title=dict(side='top', font=dict(size=11),
-                                             text="AUC: staircase = ACDC's, the area under the curve drawn;<br>"
-                                                  "trapezoid = straight lines through every point (sklearn's ROC AUC for a ranking)")))
+                                  title=dict(side='top', font=dict(size=11), text=note)))
     return fig
 
 # %% ../nbs/07_evaluation.ipynb #b422af74
@@ -232,8 +257,10 @@ def draw_circuit(graph:Graph, # the graph the scores are on
                  scores:Tensor|None=None, # [n_edges] edge scores (colour and width); None: every edge alike
                  keep:Tensor|None=None, # bool [n_edges]; default: all edges
                  title:str='Circuit', # figure title (the edge count is appended)
-                 max_width:float=7.0, # line width of the edge with the largest |score|
+                 max_width:float=7.0, # line width of the edge with the largest |score| (or the most edges, grouped)
                  roles:dict|None=None, # node -> role: keys (layer, head), (layer, None) for an MLP, or names ('a9.h9')
+                 merge_qkv:bool|None=None, # one line per writer and head (its q, k, v inputs merged); None: above 80 edges
+                 group:bool=False, # one node per role (its nodes merged), one line per pair of nodes, width by edge count
                 ):
     "Plotly drawing of the kept edges: colour by sign, width by |score|, dash by q/k/v input, heads coloured by role"
     import plotly.graph_objects as go
@@ -242,57 +269,86 @@ def draw_circuit(graph:Graph, # the graph the scores are on
     s = torch.ones(graph.n_edges) if scores is None else torch.as_tensor(scores).float().cpu()
     if s.shape != (graph.n_edges,):
         raise ValueError(f"scores must be [n_edges] = ({graph.n_edges},), got {tuple(s.shape)}")
+    if group and not roles: raise ValueError("group=True merges the nodes of each role: pass roles")
     node = lambda k: k if isinstance(k, str) else f'm{k[0]}' if k[1] is None else f'a{k[0]}.h{k[1]}'  # (l, None): MLP
     roles = {node(k): r for k, r in (roles or {}).items()}
     xy, rnode, n_res = _node_xy(graph), node_of_reader(graph), graph.n_residual_edges
     kept = [i for i in keep.nonzero()[:, 0].tolist() if i < n_res]  # internal q/k/v edges sit inside a node
-    used = {graph.writers[graph.edge_w[i]] for i in kept} | {rnode[graph.edge_r[i]] for i in kept}
-    rows = {y: k for k, y in enumerate(sorted({xy[n][1] for n in used}))}  # only the rows in use, one unit apart
-    xy = {n: (x, rows[y]) for n, (x, y) in xy.items() if n in used}
-    mags = s[kept].abs() if kept else torch.ones(1)
-    top, same = float(mags.max()) or 1.0, bool((mags == mags[0]).all())
+    merge = group or (len(kept) > 80 if merge_qkv is None else merge_qkv)
+    at = (lambda n: roles.get(n, n)) if group else (lambda n: n)  # the node a graph node is drawn as
+    lines, inside = {}, {}  # (drawn writer, drawn reader, input kind) -> edge indices; edges within one group
+    for i in kept:
+        w, r = at(graph.writers[graph.edge_w[i]]), int(graph.edge_r[i])
+        n = at(rnode[r])
+        if w == n: inside.setdefault(w, []).append(i); continue
+        lines.setdefault((w, n, '' if merge else graph.reader_nodes.qkv[r]), []).append(i)
+    members = {}  # drawn node -> the graph nodes it stands for
+    for i in kept: members.setdefault(at(graph.writers[graph.edge_w[i]]), set()).add(graph.writers[graph.edge_w[i]])
+    for i in kept: members.setdefault(at(rnode[graph.edge_r[i]]), set()).add(rnode[graph.edge_r[i]])
+    xy = {d: (float(np.mean([xy[n][0] for n in ns])), float(np.mean([xy[n][1] for n in ns]))) for d, ns in members.items()}
+    rows = {y: k for k, y in enumerate(sorted({y for _, y in xy.values()}))}  # only the rows in use, one unit apart
+    xy = {d: (x, rows[y]) for d, (x, y) in xy.items()}
+    weight = (lambda ix: float(s[ix].abs().sum()) if scores is not None else float(len(ix))) if group else \
+        (lambda ix: float(s[max(ix, key=lambda i: float(s[i].abs()))].abs()))  # merged: the strongest edge's |score|
+    sign = lambda ix: float(s[ix].sum()) if group else float(s[max(ix, key=lambda i: float(s[i].abs()))])
+    mags = [weight(ix) for ix in lines.values()] or [1.0]
+    top, same = max(mags) or 1.0, len(set(mags)) <= 1
+    thin = scores is None and not group and len(lines) > 40  # many unscored lines: thin and see-through
     fig, lo, hi = go.Figure(), math.inf, -math.inf  # lo, hi: the x extent of the drawn curves
-    for i in sorted(kept, key=lambda i: float(s[i].abs())):  # the strongest edges drawn last, on top
-        w, r = graph.writers[graph.edge_w[i]], int(graph.edge_r[i])
-        kind = graph.reader_nodes.qkv[r]  # 'q', 'k', 'v' or ''
-        p0, p1 = xy[w], xy[rnode[r]]
+    for (w, n, kind), ix in sorted(lines.items(), key=lambda kv: weight(kv[1])):  # the strongest drawn last, on top
+        p0, p1 = xy[w], xy[n]
         span = abs(p1[1] - p0[1])  # edges that skip rows bow out, so they do not run through the nodes between
         bend = (min(0.2 * span, 1.0) if span > 1.5 else 0.0) + {'q': -0.08, 'k': 0.0, 'v': 0.08, '': 0.0}[kind]
         x, y = _curve(p0, p1, bend)
         lo, hi = min(lo, float(x.min())), max(hi, float(x.max()))
-        label = _esc(graph.edges[i]) + (f": {s[i]:.4g}" if scores is not None else '')
+        listed = [_esc(graph.edges[j]) + (f": {s[j]:.4g}" if scores is not None else '') for j in ix]
+        label = (f"{_esc(w)} -> {_esc(n)}: {len(ix)} edges<br>" if group else '') + '<br>'.join(listed[:12]) + \
+            (f'<br>... {len(ix) - 12} more' if len(ix) > 12 else '')
+        colour = 'dimgray' if scores is None else 'royalblue' if sign(ix) >= 0 else 'crimson'
+        width = 1.2 if thin else 2.0 if same else 0.6 + max_width * weight(ix) / top
         fig.add_trace(go.Scatter(x=x, y=y, mode='lines', hoverinfo='text', showlegend=False, text=label,
-                                 line=dict(color='royalblue' if s[i] >= 0 else 'crimson',
-                                           width=2.0 if same else 0.6 + max_width * float(s[i].abs()) / top,
-                                           dash={'q': 'solid', 'k': 'dash', 'v': 'dot', '': 'solid'}[kind])))
+                                 opacity=0.55 if thin else 1.0, line=dict(color=colour, width=width,
+                                 dash={'q': 'solid', 'k': 'dash', 'v': 'dot', '': 'solid'}[kind])))
     names = list(xy)
     palette, groups = pc.qualitative.Set2 + pc.qualitative.Pastel1, {}
-    for n in names: groups.setdefault(roles.get(n, 'other node' if roles else 'node'), []).append(n)
+    role_of = (lambda d: d if d in set(roles.values()) else 'other node') if group else \
+        (lambda d: roles.get(d, 'other node' if roles else 'node'))
+    for d in names: groups.setdefault(role_of(d), []).append(d)
     plain = ('node', 'other node')  # nodes without a role: white
-    for k, (role, ns) in enumerate(sorted(groups.items(), key=lambda kv: (kv[0] in plain, kv[0]))):
-        fig.add_trace(go.Scatter(x=[xy[n][0] for n in ns], y=[xy[n][1] for n in ns], mode='markers', name=role,
-                                 showlegend=bool(roles), hoverinfo='text',
-                                 text=[f"{n}: {role}" if roles else n for n in ns],
+    about = lambda d: (f"{d}: {', '.join(sorted(members[d]))}" + (f"; {len(inside[d])} edges inside" if d in inside else '')
+                       if group and d in set(roles.values()) else f"{d}: {roles[d]}" if d in roles else d)
+    for k, (role, ds) in enumerate(sorted(groups.items(), key=lambda kv: (kv[0] in plain, kv[0]))):
+        fig.add_trace(go.Scatter(x=[xy[d][0] for d in ds], y=[xy[d][1] for d in ds], mode='markers', name=role,
+                                 showlegend=bool(roles) and not group, hoverinfo='text', text=[about(d) for d in ds],
                                  marker=dict(size=13, color='white' if role in plain else palette[k % len(palette)],
                                              line=dict(color='black', width=1.5))))
-    for n in names:  # labels under the nodes on a white ground, drawn over the edges
-        fig.add_annotation(x=xy[n][0], y=xy[n][1], text=n, showarrow=False, xanchor='center', yanchor='top',
-                           yshift=-9, bgcolor='rgba(255,255,255,0.85)', borderpad=0, font=dict(size=10, color='black'))
-    width_note = 'all edges drawn alike (no scores given)' if scores is None else \
-        'all kept edges have the same |score|' if same else 'width grows with |score|'
-    caption = ['blue: positive score, red: negative;', f'{width_note};', 'into q: solid, k: dashed, v: dotted.',
-               "Rows from the bottom: embeddings, then each layer's heads", 'and its MLP (alternating sides), logits on top.',
-               'Hover for names, scores and roles.']  # short lines: a narrow window cuts nothing
+    for d in names:  # labels under the nodes on a white ground, drawn over the edges
+        label = wrap_text(f"{d} ({len(members[d])})" if group and len(members[d]) > 1 else d, 110, 10)
+        fig.add_annotation(x=xy[d][0], y=xy[d][1], text=_esc(label).replace('&lt;br&gt;', '<br>'), showarrow=False,
+                           xanchor='center', yanchor='top', yshift=-9, bgcolor='rgba(255,255,255,0.85)', borderpad=0,
+                           font=dict(size=10, color='black'))
+    if scores is None: caption = ['all edges drawn alike (no scores given);' if not group else 'width grows with the number of edges;']
+    else: caption = ['blue: positive score, red: negative;', 'all kept edges have the same |score|;' if same else
+                     'width grows with |score|' + (' (summed);' if group else ';')]
+    caption += ['nodes of one role merged (their count in brackets),', 'edges inside a role not drawn.'] if group else \
+        ["a head's q, k and v inputs merged:", 'one line per writer and head.'] if merge else ['into q: solid, k: dashed, v: dotted.']
+    caption += ['Rows from the bottom: embeddings, layers, logits;', 'a role sits where its nodes do on average.'] if group else \
+        ["Rows from the bottom: embeddings, then each layer's heads", 'and its MLP (alternating sides), logits on top.']
+    caption += ['Hover for names' + (', scores' if scores is not None else '') + (' and roles.' if roles else '.')]
     fig.add_annotation(text='<br>'.join(caption), xref='paper', yref='paper', x=0, y=-0.03, yanchor='top', showarrow=False,
-                       font=dict(size=11), align='left')
+                       font=dict(size=11), align='left')  # short lines: a narrow window cuts nothing
     if not kept:  # an empty circuit is a result too: say so instead of a blank canvas
         fig.add_annotation(text=f'no edges kept (0 of {graph.n_edges})', xref='paper', yref='paper', x=0.5, y=0.5,
                            showarrow=False, font=dict(size=16))
     xs, ys = [p[0] for p in xy.values()] or [0], [p[1] for p in xy.values()] or [0]
-    fig.update_layout(title=dict(text=f"{title} ({len(kept)} edges)", x=0.01, xanchor='left', y=0.98, yanchor='top'),
+    legend = 60 + 7 * max(map(len, groups)) if roles and not group else 0  # the role legend's width, right of the drawing
+    width = max(640, 52 * (max(max(xs), hi) - min(min(xs), lo)) + 100 + legend)
+    text = wrap_text(f"{title} ({len(kept)} edges)", width - 40)
+    top_m, bottom = 40 + 22 * (text.count('<br>') + 1), 16 * len(caption) + 40  # the caption sits in the bottom margin
+    fig.update_layout(title=dict(text=text, x=0.01, xanchor='left', y=1, yanchor='top', pad=dict(t=12)),
                       template='plotly_white', modebar=dict(orientation='v'),  # the toolbar down the right side, clear of the title
-                      width=max(700, 62 * (max(max(xs), hi) - min(min(xs), lo)) + 260), height=max(420, 62 * max(ys) + 290),
-                      margin=dict(l=20, r=40, t=60, b=130),
+                      width=width, height=max(420, 58 * max(ys) + 100 + top_m + bottom),
+                      margin=dict(l=20, r=40 + legend, t=top_m, b=bottom),
                       legend=dict(title='role', x=1.0, xanchor='left', y=1, yanchor='top'),
                       xaxis=dict(visible=False, range=[min(min(xs), lo) - 0.7, max(max(xs), hi) + 0.7]),
                       yaxis=dict(visible=False, range=[-0.5, max(ys) + 0.4]))

@@ -8,7 +8,10 @@ so whole analyses, pretrained ones included); here only what `show_doc` needs ru
 nothing but imports, `show_doc` cells), and every other cell keeps its stored outputs. Then nbconvert (lab
 template) makes the pages. Plotly figures are drawn by `plotly.min.js`, copied beside the pages from the
 installed plotly package, and equations by the MathJax copied from nbs/mathjax/ (SVG output, no font files);
-nothing is fetched from the network (no require.js, mermaid or CDN).
+nothing is fetched from the network (no require.js, mermaid or CDN). A figure with a fixed width is drawn at
+that width at most (narrower in a narrow window); a display equation wider than the text scrolls on its own.
+The verification notes (notes/*.md) and the benchmark results (bench/RESULTS.md) become pages too, and a page that
+cites one of them, or a bench script, in code (`bench/RESULTS.md`) links to it.
 
 The pages come in the order of `nbs/sidebar.yml` (the sidebar `nbdev-docs` builds with Quarto), and its sections
 (the paper's track, beyond the paper, the engineering) head the navigation here too; a notebook the sidebar does not
@@ -72,7 +75,8 @@ def _fingerprint(nbs: Path = NBS) -> dict:
     h = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()[:16]
     return {'notebooks': {p.name: h(p) for p in notebooks(nbs)}, 'script': h(Path(__file__)),
             'pyproject': h(ROOT / 'pyproject.toml'), 'notes': {p.name: h(p) for p in sorted((ROOT / 'notes').glob('*.md'))},
-            'sidebar': h(nbs / 'sidebar.yml') if (nbs / 'sidebar.yml').exists() else None}
+            'sidebar': h(nbs / 'sidebar.yml') if (nbs / 'sidebar.yml').exists() else None,
+            'bench': {p.name: h(p) for p in sorted((ROOT / 'bench').glob('*')) if p.suffix in ('.md', '.py')}}
 
 
 def is_stale(out: Path = OUT, nbs: Path = NBS) -> bool:
@@ -229,13 +233,20 @@ def _attr_link(m):
 
 
 def _plotly_html(data: dict, n: int, stem: str) -> str:
+    "A figure as HTML; one with a fixed width is drawn at that width at most, narrower where the text column is"
     import plotly.io as pio
     fig = {k: data[k] for k in ('data', 'layout', 'frames') if k in data}
-    lay = fig.get('layout') or {}
-    h, w = lay.get('height'), lay.get('width')
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, validate=False, div_id=f'plot-{stem}-{n}',
-                       default_height=f'{h}px' if h else '480px', default_width=f'{w}px' if w else '100%',
-                       config={'responsive': True, 'displaylogo': False, **(data.get('config') or {})})
+    lay = fig['layout'] = dict(fig.get('layout') or {})
+    h, w = lay.get('height'), lay.pop('width', None)
+    if w: lay['autosize'] = True  # plotly then takes the width of its box, which the style below caps at the figure's
+    out = pio.to_html(fig, include_plotlyjs=False, full_html=False, validate=False, div_id=f'plot-{stem}-{n}',
+                      default_height=f'{h}px' if h else '480px', default_width='100%',
+                      config={'responsive': True, 'displaylogo': False, **(data.get('config') or {})})
+    return out.replace('width:100%;', f'width:100%; max-width:{float(w):g}px;', 1) if w else out
+
+
+# a warning as Python prints it from a notebook cell: the kernel's temporary file and line, then the source line
+_re_kernel_warning = re.compile(r'^\S*(?:ipykernel_\d+/\d+\.py|<ipython-input-[^>]+>):\d+: (\w+): (.*)\n(?:  .*\n)?', re.M)
 
 
 def _plotly_setup(out) -> bool:
@@ -270,6 +281,8 @@ def to_plain(nbd: dict, stem: str, doc_url: str):
             # from its CDN) is not needed here: each figure is drawn from its JSON by the plotly.min.js shipped beside
             c.outputs = [o for o in c.outputs if not _plotly_setup(o)]
             for out in c.outputs:
+                if out.get('output_type') == 'stream' and out.get('name') == 'stderr':
+                    out['text'] = _re_kernel_warning.sub(r'\1: \2\n', ''.join(out.get('text', '')))
                 d = out.get('data', {})
                 if PLOTLY_MIME in d:
                     n_plots += 1
@@ -293,7 +306,13 @@ def to_plain(nbd: dict, stem: str, doc_url: str):
 TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{% if resources.n_plots %}<script src="plotly.min.js"></script>{% endif %}{%- endblock html_head_js -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{%- block html_head_js_mathjax -%}{% if resources.has_math %}<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\(', '\\)']], processEscapes: true}};</script>
+{%- block html_head_js_mathjax -%}{% if resources.has_math %}<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\(', '\\)']], processEscapes: true},
+  startup: {pageReady: () => MathJax.startup.defaultPageReady().then(() => {
+    // each display equation in a box of its own that scrolls when the equation is wider than the text (MathJax gives
+    // a numbered equation a min-width: without the box it would stick out of the column, cut off)
+    for (const c of document.querySelectorAll('mjx-container[display="true"]')) {
+      const box = document.createElement('div'); box.className = 'math-scroll'; c.replaceWith(box); box.appendChild(c); }
+  })}};</script>
 <script src="mathjax/es5/tex-svg-full.js" async></script>{% endif %}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block input %}
@@ -378,6 +397,7 @@ main.page .jp-RenderedMarkdown.jp-OutputArea-output { padding: .2em 1em .6em; bo
 main.page .jp-RenderedMarkdown.jp-OutputArea-output hr { display: none; }
 main.page .jp-RenderedMarkdown.jp-OutputArea-output pre { background: #f7f7f7; padding: .6em; border-radius: 4px; }
 main.page .jp-RenderedHTML .plotly-graph-div { margin: .5em 0; max-width: 100%; }
+main.page .math-scroll { overflow-x: auto; overflow-y: hidden; max-width: 100%; }  /* a wide equation scrolls on its own */
 main.page table { font-size: 14px; }
 .sidebar li.part { padding: 1em 1.2em .25em; font-size: 12px; font-weight: 700; letter-spacing: .03em; color: #6c757d;
   text-transform: uppercase; border-top: 1px solid #e5e5e5; margin-top: .4em; }
@@ -443,26 +463,44 @@ def fix_anchors(out: Path, names: list[str]) -> list[str]:
 
 NOTE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>
 <style>body {{ font-family: system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; line-height: 1.6; }}
-pre {{ background: #f7f7f7; padding: .6em; overflow-x: auto; }} table {{ border-collapse: collapse; }}
+pre {{ background: #f7f7f7; padding: .6em; overflow-x: auto; }} table {{ border-collapse: collapse; display: block; overflow-x: auto; }}
 td, th {{ border: 1px solid #ddd; padding: .2em .5em; }}</style></head>
-<body><p><a href="../index.html">eap_nb</a> / notes / {name}</p>
+<body><p><a href="../index.html">eap_nb</a> / {folder} / {name}</p>
 {body}</body></html>
 """
+MD_PAGES = {'notes': '*.md', 'bench': 'RESULTS.md'}  # folder -> the markdown files of it that become pages
 
 
-def render_notes(out: Path, notes: Path = ROOT / 'notes') -> list[Path]:
-    "Each `notes/*.md` (the verification notes the task pages cite) as a page `out/notes/<name>.html`"
+def render_notes(out: Path, root: Path = ROOT) -> list[Path]:
+    "Each `notes/*.md` (the verification notes the task pages cite) and `bench/RESULTS.md` (the benchmarks they cite) as a page `out/<folder>/<name>.html`"
     import mistune
     md = mistune.create_markdown(plugins=['table', 'strikethrough'])
     done = []
-    for p in sorted(notes.glob('*.md')):
-        (out / 'notes').mkdir(parents=True, exist_ok=True)
-        title = next((l.lstrip('# ').strip() for l in p.read_text().splitlines() if l.startswith('#')), p.stem)
-        q = out / 'notes' / (p.stem + '.html')
-        q.write_text(NOTE_PAGE.format(title=html.escape(title), name=html.escape(p.name), body=md(p.read_text())),
-                     encoding='utf-8')
-        done.append(q)
+    for folder, pat in MD_PAGES.items():
+        for p in sorted((root / folder).glob(pat)):
+            (out / folder).mkdir(parents=True, exist_ok=True)
+            title = next((l.lstrip('# ').strip() for l in p.read_text().splitlines() if l.startswith('#')), p.stem)
+            q = out / folder / (p.stem + '.html')
+            q.write_text(NOTE_PAGE.format(title=html.escape(title), folder=folder, name=html.escape(p.name), body=md(p.read_text())),
+                         encoding='utf-8')
+            done.append(q)
     return done
+
+
+_re_cited = re.compile(r'(<a\b[^>]*>\s*)?<code>((?:notes|bench)/[\w.-]+)</code>')
+
+
+def link_citations(out: Path, pages: list[Path]) -> None:
+    "A file the pages cite in code (`bench/RESULTS.md`, `notes/x.md`, `bench/bench_eap.py`) links to its page or copy on the site"
+    for page in pages:
+        up = '../' * (len(page.relative_to(out).parts) - 1)
+        def link(m):
+            f = m.group(2)
+            target = f[:-3] + '.html' if f.endswith('.md') else f
+            if m.group(1) or not (out / target).exists(): return m.group(0)
+            return f'<a href="{up}{target}"><code>{f}</code></a>'
+        text = page.read_text(encoding='utf-8')
+        if (new := _re_cited.sub(link, text)) != text: page.write_text(new, encoding='utf-8')
 
 
 def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int = 2, quiet: bool = False) -> Path:
@@ -517,7 +555,10 @@ def render(out: Path = OUT, nbs: Path = NBS, force: bool = False, workers: int =
                    metadata=dict(name=fm.get('title', p.stem)))
         body, _ = exp.from_notebook_node(nb, resources=res)
         (out / page_name(p)).write_text(_local_links(_relative_doc_links(body, doc_url)), encoding='utf-8')
-    render_notes(out)
+    notes = render_notes(out)
+    (out / 'bench').mkdir(exist_ok=True)
+    for f in sorted((ROOT / 'bench').glob('*.py')): shutil.copy2(f, out / 'bench' / f.name)  # the scripts RESULTS.md runs
+    link_citations(out, [out / q['href'] for q in pages] + notes)
     (out / 'source' / 'eap_nb').mkdir(parents=True, exist_ok=True)  # the modules the [source] links open
     for f in sorted((ROOT / 'eap_nb').glob('*.py')): shutil.copy2(f, out / 'source' / 'eap_nb' / f.name)
     for d in fix_anchors(out, [q['href'] for q in pages]): print(f'warning: dead anchor {d}', file=sys.stderr)

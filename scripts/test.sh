@@ -3,6 +3,7 @@
 # and .venv-tl3 with TransformerLens 3.9; the library must be what nbdev-export makes of the notebooks; the notebooks must
 # be clean (nbdev-clean changes nothing); every notebook runs (nbdev-test) and pytest passes, on both generations.
 # Cells that need what only one generation has print one line and are counted (EAP_NB_SKIPS), not silently skipped.
+# The rendered pages are checked in Chromium (tests/test_docs.py), which is installed from Debian's archive when missing.
 # TL3=0 skips the TransformerLens 3.9 pass. Ends with one line: "eap_nb: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,18 @@ bad()  { failed=$((failed + $1)); }
 if ! bash scripts/setup.sh dev,tracr; then echo "setup failed"; echo "eap_nb: 0 passed, 1 failed"; exit 1; fi
 if [ "$TL3" = 1 ] && ! VENV=.venv-tl3 TL='transformer_lens>=3.9,<4' bash scripts/setup.sh dev,tracr; then
   echo "setup of .venv-tl3 failed"; echo "eap_nb: 0 passed, 1 failed"; exit 1; fi
+
+# The docs test opens every page in Chromium: where it is missing, Debian's `chromium` is installed (as root; these
+# machines reach Debian's archive). Where that cannot be done, the reason is handed to the docs test, which fails with it.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
+  echo "== Chromium: missing; installing Debian's chromium (the docs test opens the rendered pages in it)"
+  if [ "$(id -u)" != 0 ]; then export EAP_NB_CHROMIUM="not root, so apt-get cannot install it (run the tests as root, or install chromium)"
+  elif ! apt_log=$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) 2>&1 ); then
+    export EAP_NB_CHROMIUM="apt-get install chromium failed: $(echo "$apt_log" | grep -v '^[[:space:]]*$' | tail -n 1)"
+  elif ! command -v chromium >/dev/null 2>&1; then export EAP_NB_CHROMIUM="apt-get installed chromium, but it is not on PATH"
+  fi
+  echo "Chromium: ${EAP_NB_CHROMIUM:-$(command -v chromium)}"
+fi
 
 snap=$(mktemp -d)
 cp -r eap_nb nbs "$snap/"

@@ -1,15 +1,20 @@
 """The rendered docs (`bash scripts/docs.sh` -> _docs_html/) open in headless Chromium: every page loads without
 console errors, uncaught exceptions or network fetches, each plotly output of a notebook is drawn on its page,
 and screenshots of the landing page, a figure page and a task page are saved to _docs_html/screenshots/.
+Every page (the notebooks', the notes' and bench/RESULTS.md's) is then laid out at 1024 and 1400 px window widths
+and checked: no equation cut off (wider than the text column, with no scrollbar of its own), no sideways scrolling of
+the page, no blank figure (each plotly output drawn with a size and traces), no figure wider than its column.
 
-Skips where Chromium is absent (Debian: `apt-get install chromium`). Set EAP_DOCS_HTML=DIR to check an already
-rendered folder as it is (it is then never rebuilt).
+Chromium is required: where it is missing the tests fail, they do not skip (`bash scripts/test.sh` installs Debian's
+`chromium` first; elsewhere: `apt-get install chromium`). Set EAP_DOCS_HTML=DIR to check an already rendered folder
+as it is (it is then never rebuilt).
 """
 import base64, json, os, re, shutil, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.once  # the stored pages, rendered by .venv: the same under either TransformerLens (first pass only)
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
 PLOTLY_MIME = 'application/vnd.plotly.v1+json'
@@ -24,6 +29,16 @@ def find_chromium():
     return shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
 
 
+def need_chromium() -> str:
+    "Chromium's path; the test fails (one line, with the reason scripts/test.sh gave) where there is none"
+    chrome = find_chromium()
+    if not chrome:
+        why = os.environ.get('EAP_NB_CHROMIUM', '')
+        pytest.fail('Chromium not found (chromium, chromium-browser or google-chrome on PATH)' + (f': {why}' if why else '')
+                    + '; bash scripts/test.sh installs it as root, or: apt-get install chromium', pytrace=False)
+    return chrome
+
+
 def _render_docs_module():
     sys.path.insert(0, str(ROOT / 'scripts'))
     try:
@@ -35,9 +50,7 @@ def _render_docs_module():
 @pytest.fixture(scope='module')
 def site():
     "The rendered folder, built first with the docs command if missing or older than the notebooks"
-    chrome = find_chromium()
-    if not chrome: pytest.skip('Chromium not found (chromium, chromium-browser or google-chrome on PATH): '
-                               'install it (Debian: apt-get install chromium) to check the rendered docs')
+    need_chromium()
     if os.environ.get('EAP_DOCS_HTML'): out = Path(os.environ['EAP_DOCS_HTML']).resolve()
     else:
         out = ROOT / '_docs_html'
@@ -85,9 +98,10 @@ class CDP:
 
 @pytest.fixture(scope='module')
 def browser():
-    chrome = find_chromium()
-    if not chrome: pytest.skip('Chromium not found')
-    pytest.importorskip('websocket', reason='websocket-client is needed to talk to Chromium (pip install websocket-client)')
+    chrome = need_chromium()
+    try: import websocket  # noqa: F401
+    except ImportError: pytest.fail('websocket-client is needed to talk to Chromium: pip install websocket-client '
+                                    '(the dev extra has it)', pytrace=False)
     prof = tempfile.mkdtemp(prefix='eap-nb-chromium-')
     proc = subprocess.Popen([chrome, *FLAGS, f'--user-data-dir={prof}', '--window-size=1400,1000', 'about:blank'],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -222,7 +236,7 @@ def _targets(page: Path):
 def dead_links(site: Path) -> list:
     "Links of the rendered pages that lead nowhere: a missing file, a missing anchor, a notebook, or a site that does not exist"
     from urllib.parse import urlparse, unquote
-    pages = sorted(site.glob('*.html')) + sorted(site.glob('notes/*.html'))
+    pages = sorted(site.glob('*.html')) + sorted(site.glob('notes/*.html')) + sorted(site.glob('bench/*.html'))
     ids = {}
     out = []
     for page in pages:
@@ -254,6 +268,120 @@ def test_dead_links_found(tmp_path):
     assert len(got) == 4 and all(s in ' '.join(got) for s in ('#y', '.ipynb', 'c.html', 'eap-nb.github.io')), got
 
 
+def test_no_kernel_paths(site):
+    "A warning printed by a cell shows as `UserWarning: ...`, not with the kernel's temporary file (`/tmp/ipykernel_1234/5678.py:12:`)"
+    bad = [f'{p.relative_to(site)}: {m}' for p in sorted(site.glob('*.html'))
+           for m in re.findall(r'\S*ipykernel_\d+/\d+\.py:\d+', p.read_text(encoding='utf-8'))]
+    assert not bad, 'local paths on the pages:\n' + '\n'.join(bad)
+
+
 def test_no_dead_links(site):
     bad = dead_links(site)
     assert not bad, f'{len(bad)} dead links in the rendered pages:\n' + '\n'.join(bad[:40])
+
+
+# ---------------------------------------------------------------- layout at two window widths
+WIDTHS = (1024, 1400)  # a laptop window with the sidebar shown, and a wide one
+
+# One problem per line, for the page now shown. The text column is `main`'s content box (the notes' pages: body's).
+LAYOUT = r"""(() => {
+  const out = [], vw = document.documentElement.clientWidth;
+  const main = document.querySelector('main') || document.body, ms = getComputedStyle(main), mr = main.getBoundingClientRect();
+  const col = {left: mr.left + parseFloat(ms.paddingLeft), right: mr.right - parseFloat(ms.paddingRight)};
+  col.width = Math.round(col.right - col.left);
+  const scrolls = e => /auto|scroll/.test(getComputedStyle(e).overflowX);
+  const px = x => Math.round(x);
+  const tex = c => { try { return MathJax.startup.document.getMathItemsWithin(c)[0].math; } catch (e) { return c.textContent; } };
+  // 1. an equation wider than the column is cut off unless it scrolls on its own (the container, or a wrapper of it alone)
+  for (const c of document.querySelectorAll('mjx-container')) {
+    const svg = c.querySelector('svg'); if (!svg) continue;
+    const r = svg.getBoundingClientRect(), need = parseFloat(c.style.minWidth || 0);  // MathJax's width for a numbered one
+    if (need > c.getBoundingClientRect().width + 1)
+      out.push(`equation squeezed: ${px(c.getBoundingClientRect().width)} px of the ${px(need)} px it needs, its end cut off: `
+               + tex(c).replace(/\s+/g, ' ').trim().slice(0, 70));
+    if (!r.width || (r.left >= col.left - 1 && r.right <= col.right + 1)) continue;
+    let e = c, own = false;
+    while (e && e !== main) {
+      if (scrolls(e) && e.getBoundingClientRect().right <= col.right + 1) { own = true; break; }
+      if (!e.parentElement || e.parentElement.children.length !== 1) break;
+      e = e.parentElement;
+    }
+    if (!own) out.push(`equation cut off: ${px(r.width)} px wide in a ${col.width} px column, no scrollbar of its own: `
+                       + tex(c).replace(/\s+/g, ' ').trim().slice(0, 70));
+  }
+  // 2. the page itself must not scroll sideways: name the outermost elements that stick out of the window
+  const se = document.scrollingElement;
+  if (se.scrollWidth > se.clientWidth + 1) {
+    const free = e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+                          if (getComputedStyle(a).overflowX !== 'visible') return false; return true; };
+    const wide = [...document.body.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > vw + 1 && free(e)
+                   && !(e.parentElement.getBoundingClientRect().right > vw + 1 && free(e.parentElement)))
+                 .slice(0, 3).map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${[...e.classList].join('.')}`
+                                       + ` to ${px(e.getBoundingClientRect().right)} px`);
+    out.push(`the page scrolls sideways: ${se.scrollWidth} px wide in a ${se.clientWidth} px window (${wide.join('; ')})`);
+  }
+  // 3. each plotly output drawn, with a size and traces; 4. and no wider than the column
+  for (const p of document.querySelectorAll('.plotly-graph-div')) {
+    const r = p.getBoundingClientRect(), svg = p.querySelector('svg.main-svg');
+    const title = ((p.layout || {}).title || {}).text || '';
+    const name = `figure ${p.id}${title ? ' "' + title.replace(/<[^>]+>/g, ' ').slice(0, 50) + '"' : ''}`;
+    const traces = (p._fullData || []).filter(t => t.visible === true).length, drawn = p.querySelectorAll('.main-svg .trace').length;
+    if (!svg || r.width < 50 || r.height < 50 || !traces || !drawn)
+      out.push(`blank ${name}: ${px(r.width)} x ${px(r.height)} px, ${svg ? 'drawn' : 'not drawn'}, ${traces} traces, ${drawn} drawn`);
+    else if (r.width > col.width + 1) out.push(`${name} is ${px(r.width)} px wide, wider than its ${col.width} px column`);
+  }
+  return out;
+})()"""
+
+SETTLE = """(window.MathJax && MathJax.startup && MathJax.startup.promise) ? MathJax.startup.promise.then(() => 'typeset')
+         : (document.querySelector('script[src*="mathjax"]') ? 'mathjax did not start' : 'no math')"""
+
+
+def layout_problems(cdp, url:str, width:int, n_plots:int=0) -> list:
+    "Problems of the page at `url` laid out in a `width` px window (equations, sideways scrolling, figures)"
+    cdp('Emulation.setDeviceMetricsOverride', width=width, height=900, deviceScaleFactor=1, mobile=False)
+    drawn, _ = load(cdp, url, n_plots)
+    state = cdp.eval(SETTLE)
+    time.sleep(0.2)  # plotly's responsive relayout after MathJax moved the text
+    return ([f'MathJax: {state}'] if state not in ('typeset', 'no math') else []) + cdp.eval(LAYOUT)
+
+
+def site_pages(site: Path) -> list:
+    "(page relative to `site`, plotly outputs it shows) for every rendered page: the notebooks', the notes', bench's"
+    pages = [(p['href'], plotly_outputs(NBS / p['nb']) if (NBS / p['nb']).exists() else p['n_plots'])
+             for p in json.loads((site / 'pages.json').read_text())]
+    return pages + [(str(f.relative_to(site)), 0) for d in ('notes', 'bench') for f in sorted((site / d).glob('*.html'))]
+
+
+def test_pages_laid_out(site, browser):
+    "At 1024 and 1400 px: no equation cut off, no sideways scrolling, no blank figure, no figure wider than its column"
+    pages = site_pages(site)
+    bad = [f'{w} px, {href}: {x}' for w in WIDTHS for href, n in pages
+           for x in layout_problems(browser, (site / href).as_uri(), w, n)]
+    if not (site / 'bench' / 'RESULTS.html').exists(): bad.append('bench/RESULTS.md, which pages cite, is not on the site')
+    browser('Emulation.setDeviceMetricsOverride', width=1400, height=1000, deviceScaleFactor=1, mobile=False)
+    assert not bad, f'{len(bad)} layout problems:\n' + '\n'.join(bad)
+
+
+BAD_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><style>{css}</style></head><body>
+<main style="width: 600px; padding: 0 20px">
+<div style="overflow: hidden"><p>text</p><mjx-container display="true" style="display: block">
+  <svg width="900" height="20" style="display: block"></svg></mjx-container></div>
+<div id="plot-a" class="plotly-graph-div" style="width: 400px; height: 300px"></div>
+<div id="plot-b" class="plotly-graph-div" style="width: 700px; height: 300px"><svg class="main-svg"><g class="trace"></g></svg></div>
+<div style="width: {page}px; height: 10px"></div></main>
+<script>document.getElementById('plot-b')._fullData = [{{visible: true}}];</script></body></html>"""
+
+
+def test_layout_checks_can_fail(tmp_path, browser):
+    "The checker itself: a cut equation, a blank figure, a figure wider than its column and a page wider than the window"
+    (tmp_path / 'bad.html').write_text(BAD_PAGE.format(css='', page=3000))
+    got = '\n'.join(layout_problems(browser, (tmp_path / 'bad.html').as_uri(), 1024))
+    for says in ('equation cut off: 900 px wide in a 600 px column', 'blank figure plot-a', 'the page scrolls sideways: 3028 px wide in a 1024 px window',
+                 'figure plot-b is 700 px wide, wider than its 600 px column'):
+        assert says in got, f'{says!r} not found in:\n{got}'
+    assert 'blank figure plot-b' not in got  # drawn, with a trace (plotly's _fullData faked by the page's script)
+    # the same page with the equation scrolling on its own and a narrower page: only the figures remain
+    (tmp_path / 'ok.html').write_text(BAD_PAGE.format(css='mjx-container { overflow-x: auto; }', page=500))
+    got = layout_problems(browser, (tmp_path / 'ok.html').as_uri(), 1024)
+    assert not [x for x in got if 'equation' in x or 'sideways' in x], got
