@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'HUB_REPOS', 'SCORERS', 'METHODS', 'APPLIES', 'ABLATIONS', 'CIRCUIT_CHOICES', 'ACDC_TAUS', 'TAU',
-           'ACDC_METRIC', 'SEED', 'IG_STEPS', 'K_PERCENTS', 'FAITHFULNESS_TARGET', 'EAP_ACDC_PERCENT', 'PROMPTS',
-           'EXIT', 'MARKER', 'OUR_NAMES', 'SCORES_ARE', 'REPRODUCE', 'REPRODUCE_TAUS', 'PAPER_SAYS', 'ACDC_SOURCE',
-           'EXIT_HELP', 'CLIError', 'RunError', 'check_args', 'default_k', 'discover', 'list_models', 'demo',
-           'reproduce', 'main']
+           'ACDC_METRIC', 'SEED', 'IG_STEPS', 'ENSEMBLE_OF', 'K_PERCENTS', 'FAITHFULNESS_TARGET', 'EAP_ACDC_PERCENT',
+           'PROMPTS', 'EXIT', 'MARKER', 'OUR_NAMES', 'SCORES_ARE', 'REPRODUCE', 'REPRODUCE_TAUS', 'PAPER_SAYS',
+           'ACDC_SOURCE', 'EXIT_HELP', 'CLIError', 'RunError', 'check_args', 'default_k', 'discover', 'list_models',
+           'demo', 'reproduce', 'main']
 
 # %% ../nbs/17_cli.ipynb #957655f7
 import argparse, contextlib, functools, hashlib, io, json, math, os, shutil, signal, socket, sys, tempfile, time
@@ -31,15 +31,16 @@ MODELS = {  # n_edges: the graph's size (checked below); truth: the ground truth
                              acdc_metric='task', minimize=True, taus=tuple(round(10 ** (-5 + i / 5), 12) for i in range(21))),
 }
 HUB_REPOS = {'gpt2': ('gpt2', 'openai-community/gpt2'), 'attn-only-4l': ('NeelNanda/Attn_Only_4L_512W_C4_Code',)}
-SCORERS = ('eap', 'EAP-IG-inputs', 'EAP-IG-activations', 'clean-corrupted', 'AtP*', 'patching')  # score every edge, then cut a circuit
+SCORERS = ('eap', 'EAP-IG-inputs', 'EAP-IG-activations', 'clean-corrupted', 'AtP*', 'ensemble', 'patching')  # score every edge, then cut a circuit
 METHODS = SCORERS[:-1] + ('acdc', 'eap+acdc', 'patching')
 APPLIES = {'k': SCORERS + ('eap+acdc',), 'threshold': SCORERS, 'eap_threshold': ('eap+acdc',),
            'tau': ('acdc', 'eap+acdc'), 'acdc_metric': ('acdc', 'eap+acdc'), 'circuit': SCORERS,
-           'ig_steps': ('EAP-IG-inputs', 'EAP-IG-activations')}  # the methods each option is for
+           'ig_steps': ('EAP-IG-inputs', 'EAP-IG-activations', 'ensemble')}  # the methods each option is for
 ABLATIONS = ('corrupted', 'zero', 'mean')  # what an ablated edge carries: the corrupted run's value (ACDC's "random"), zero, the mean
 CIRCUIT_CHOICES = ('topk', 'connected', 'greedy', 'best')  # `eap_nb.circuits.CIRCUITS` (named here without importing torch), and the most faithful of them
 ACDC_TAUS = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)  # the ROC sweep (with --tau added)
 TAU, ACDC_METRIC, SEED, IG_STEPS = 0.01, 'kl', 1, 5  # defaults
+ENSEMBLE_OF = ('EAP', 'EAP-IG-inputs', 'EAP-IG-activations')  # the ensemble's members, each divided by its max |score| (`ensemble_scores`, norm='max')
 K_PERCENTS, FAITHFULNESS_TARGET = (1, 2, 5, 10, 20, 50, 100), 0.8  # the default k without a ground truth
 EAP_ACDC_PERCENT = 20  # eap+acdc's default EAP cut, % of the edges
 
@@ -452,6 +453,7 @@ SCORES_ARE = {'eap': 'EAP scores', 'patching': 'exact patching scores', 'eap+acd
               'EAP-IG-activations': 'EAP-IG-activations scores (integrated gradients at each writer group)',
               'clean-corrupted': 'clean-corrupted scores (mean of the clean and corrupted gradients)',
               'AtP*': 'AtP* scores (QK fix and GradDrop: unsigned magnitudes)',
+              'ensemble': 'the mean of EAP, EAP-IG-inputs and EAP-IG-activations, each divided by its max |score| (a member scoring every edge 0 left out)',
               'acdc': "ACDC's effect sizes (metric change when tested; NaN in scores.pt: never tested)"}
 
 def _what_instead(method:str) -> str:
@@ -492,9 +494,15 @@ def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prom
     if prompts is None and n < PROMPTS: summary['prompts_chosen_by'] = f"all of {model}'s fixed data ({n} prompts)"
     t0 = time.perf_counter()
     if method in SCORERS or method == 'eap+acdc':  # a ranking first: it must rank something
-        scores = (eap_scores(m, graph, bs, metric, ablation=ablation, progress=progress) if method in ('eap', 'eap+acdc')
-                  else patch_scores(m, graph, bs, metric, ablation=ablation, progress=progress) if method == 'patching'
-                  else attribute(m, graph, bs, metric, method=method, ablation=ablation, ig_steps=ig_steps or IG_STEPS, progress=progress))
+        if method == 'ensemble':
+            from eap_nb.selection import ensemble_scores
+            members = {x: attribute(m, graph, bs, metric, method=x, ablation=ablation, ig_steps=ig_steps or IG_STEPS, progress=progress) for x in ENSEMBLE_OF}
+            summary['ensemble_of'] = [x for x, s in members.items() if (s != 0).any()]  # a member scoring every edge 0 ranks nothing
+            scores = ensemble_scores({x: members[x] for x in summary['ensemble_of']}, norm='max') if summary['ensemble_of'] else members['EAP']
+        else:
+            scores = (eap_scores(m, graph, bs, metric, ablation=ablation, progress=progress) if method in ('eap', 'eap+acdc')
+                      else patch_scores(m, graph, bs, metric, ablation=ablation, progress=progress) if method == 'patching'
+                      else attribute(m, graph, bs, metric, method=method, ablation=ablation, ig_steps=ig_steps or IG_STEPS, progress=progress))
         _check_interrupt()
         if (nothing := why_uninformative(scores)) is not None:  # every score equal: any circuit cut from them is edge order, not evidence
             seconds = time.perf_counter() - t0
@@ -583,7 +591,7 @@ def _run(model:str, task:str, method:str, k, threshold, tau, eap_threshold, prom
 
 def discover(model:str, # a name in `MODELS` (`eap-nb list` shows them)
              task:str, # one of the model's tasks
-             method:str='eap', # 'eap', 'EAP-IG-inputs', 'EAP-IG-activations', 'clean-corrupted', 'AtP*', 'acdc', 'eap+acdc' or 'patching'
+             method:str='eap', # 'eap', 'EAP-IG-inputs', 'EAP-IG-activations', 'clean-corrupted', 'AtP*', 'ensemble', 'acdc', 'eap+acdc' or 'patching'
              out:str|Path='eap-nb-out', # output folder: new or empty, unless `overwrite` (and eap-nb wrote it)
              k:int|None=None, # edges to keep (eap, patching; EAP's cut for eap+acdc); default: see `default_k`
              threshold:float|None=None, # keep edges with |score| above this instead (eap, patching)
@@ -821,9 +829,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument('--model', required=True, help='a model from `eap-nb list` (required)')
     d.add_argument('--task', required=True, help="one of the model's tasks, shown by `eap-nb list` (required)")
     d.add_argument('--method', default='eap', choices=METHODS, help='eap (attribution patching), EAP-IG-inputs, '
-                   'EAP-IG-activations, clean-corrupted (EAP-IG\'s gradient methods), AtP* (QK fix and GradDrop), acdc, eap+acdc (ACDC on '
+                   'EAP-IG-activations, clean-corrupted (EAP-IG\'s gradient methods), AtP* (QK fix and GradDrop), ensemble (EAP, EAP-IG-inputs '
+                   "and EAP-IG-activations, each divided by its max |score|, averaged), acdc, eap+acdc (ACDC on "
                    "EAP's cut) or patching (exact, a forward pass per edge)")
-    d.add_argument('--ig-steps', type=int, help=f'integration steps (EAP-IG-inputs, EAP-IG-activations) (default: {IG_STEPS})')
+    d.add_argument('--ig-steps', type=int, help=f'integration steps (EAP-IG-inputs, EAP-IG-activations, ensemble) (default: {IG_STEPS})')
     d.add_argument('--out', default='eap-nb-out', help='output folder: new or empty; written all at once at the end (a '
                    'second run on the same folder refuses; files that appear in it during the run are never deleted)')
     d.add_argument('--overwrite', action='store_true', help='replace a non-empty --out that eap-nb wrote (default: refuse)')

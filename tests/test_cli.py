@@ -619,3 +619,19 @@ def test_closed_stdout_is_not_a_traceback(tmp_path):
     finally: os.close(w_fd)
     assert p.returncode == 0 and 'Traceback' not in p.stderr and 'Exception ignored' not in p.stderr, p.stderr[-3000:]
     assert strict_json(tmp_path / 'o' / 'summary.json')['n_edges_requested'] == 3
+
+def test_ensemble_method(tmp_path):
+    "issue 29: --method ensemble averages EAP, EAP-IG-inputs and EAP-IG-activations (each / max |score|); a member scoring every edge 0 is left out, and summary.json says which"
+    r = run('discover', '--model', 'planted-ioi', '--task', 'ioi', '--method', 'ensemble', '--prompts', '16', '--k', '8', '--ig-steps', '3',
+            '--out', str(tmp_path / 'ioi'), '--quiet')
+    assert r.returncode == 0, r.stderr
+    s = strict_json(tmp_path / 'ioi' / 'summary.json')
+    assert s['ensemble_of'] == ['EAP', 'EAP-IG-inputs', 'EAP-IG-activations'] and s['ig_steps'] == 3
+    assert s['auc'] > 0.9, s['auc']
+    r = run('discover', '--model', 'tracr-proportion', '--task', 'tracr-proportion', '--method', 'ensemble', '--ablation', 'zero',
+            '--out', str(tmp_path / 'tracr'), '--quiet')  # l2's gradient vanishes at the clean run: EAP scores every edge 0
+    assert r.returncode == 0, r.stderr
+    s = strict_json(tmp_path / 'tracr' / 'summary.json')
+    assert s['ensemble_of'] == ['EAP-IG-inputs', 'EAP-IG-activations'], s['ensemble_of']
+    assert s['auc'] == 1.0, s['auc']
+    one_line_error(run('discover', '--model', 'planted-ioi', '--task', 'ioi', '--method', 'ensemble', '--tau', '0.1', '--out', str(tmp_path / 'x')), 'does not apply')
