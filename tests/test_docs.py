@@ -320,12 +320,12 @@ LAYOUT = r"""(() => {
                                        + ` to ${px(e.getBoundingClientRect().right)} px`);
     out.push(`the page scrolls sideways: ${se.scrollWidth} px wide in a ${se.clientWidth} px window (${wide.join('; ')})`);
   }
-  // 3. each plotly output drawn, with a size and traces; 4. and no wider than the column
+  // 3. each plotly output drawn, with a size and traces (a heatmap draws an image, not a .trace); 4. and no wider than the column
   for (const p of document.querySelectorAll('.plotly-graph-div')) {
     const r = p.getBoundingClientRect(), svg = p.querySelector('svg.main-svg');
     const title = ((p.layout || {}).title || {}).text || '';
     const name = `figure ${p.id}${title ? ' "' + title.replace(/<[^>]+>/g, ' ').slice(0, 50) + '"' : ''}`;
-    const traces = (p._fullData || []).filter(t => t.visible === true).length, drawn = p.querySelectorAll('.main-svg .trace').length;
+    const traces = (p._fullData || []).filter(t => t.visible === true).length, drawn = p.querySelectorAll('.main-svg .trace, .main-svg .hm image').length;
     if (!svg || r.width < 50 || r.height < 50 || !traces || !drawn)
       out.push(`blank ${name}: ${px(r.width)} x ${px(r.height)} px, ${svg ? 'drawn' : 'not drawn'}, ${traces} traces, ${drawn} drawn`);
     else if (r.width > col.width + 1) out.push(`${name} is ${px(r.width)} px wide, wider than its ${col.width} px column`);
