@@ -18,6 +18,7 @@ MODELS = {  # n_edges: the graph's size (checked below); truth: the ground truth
     'planted-induction': dict(offline=True, tasks=['induction'], n_edges=81, truth='planted'),
     'planted-ioi': dict(offline=True, tasks=['ioi'], n_edges=193, truth='planted'),
     'planted-greater-than': dict(offline=True, tasks=['greater-than'], n_edges=110, truth='planted'),
+    'planted-hard': dict(offline=True, tasks=['hard'], n_edges=110, truth='planted'),  # 08a_hard: built so the methods separate
     'trained-ioi': dict(offline=True, tasks=['ioi'], n_edges=110, truth=None),
     'trained-greater-than': dict(offline=True, tasks=['greater-than'], n_edges=110, truth=None),
     'trained-docstring': dict(offline=True, tasks=['docstring'], n_edges=193, truth=None),
@@ -49,6 +50,12 @@ EXIT = dict(done=0, failed=1, usage=2, no_circuit=3, interrupted=130, terminated
 
 class CLIError(Exception): "A user error: printed as one line, exit status 2"
 class RunError(CLIError): "The results could not be delivered where asked (disk full, --out changed during the run): one line, exit status 1"
+
+def _planted(task:str): # a planted model's task: 'induction', 'ioi', 'greater-than' or 'hard'
+    "The function that builds the planted model of `task` (08_planted's three, 08a_hard's)"
+    from eap_nb.planted import PLANTED
+    from eap_nb.hard import planted_hard
+    return {**PLANTED, 'hard': planted_hard}[task]
 
 # %% ../nbs/17_cli.ipynb #76767aee
 MARKER = '.eap-nb'  # written into every folder eap-nb fills: --overwrite replaces only folders that hold it
@@ -283,8 +290,7 @@ def check_args(model:str, # a name in `MODELS`
 def _load(model_name:str, task_name:str, n:int, seed:int):
     "(model, batch, metric, truth or None): `truth(graph)` gives the ground-truth mask"
     if model_name.startswith('planted-'):
-        from eap_nb.planted import PLANTED
-        task = PLANTED[task_name](seed=0)
+        task = _planted(task_name)(seed=0)
         return task.model, task.make_batch(n, seed), task.metric, task.truth
     if model_name.startswith('trained-'):
         from eap_nb.trained import load_trained
