@@ -38,7 +38,8 @@ _NAMES = {
     'selection': ['bootstrap_scores', 'Bootstrap', 'resample', 'stable_edges', 'significant_edges', 'ratio_circuit',
                   'ensemble_scores', 'ilp_circuit', 'jaccard', 'pairwise_jaccard', 'auc_ci', 'faithfulness_ci', 'load_eap',
                   'save_eap_pt', 'save_eap_json', 'write_mib', 'read_mib', 'mib_circuits', 'mib_faithfulness'],
-    'method_table': ['run_methods', 'method_row', 'faithfulness_table', 'sweep_by_size', 'mib_sizes', 'MethodRun', 'TABLE_METHODS'],  # the submodule's name is also limitations' `method_table`: the public name stays the function
+    'method_table': ['run_methods', 'method_row', 'faithfulness_table', 'sweep_by_size', 'mib_sizes', 'MethodRun', 'TABLE_METHODS',
+                     'table_setting', 'table_rows', 'TableSetting', 'TABLE_MODELS'],  # the submodule's name is also limitations' `method_table`: the public name stays the function
     'trained': ['TrainedTask', 'load_trained', 'train', 'save_trained'],
     'tasks': ['gpt2_tokenizer', 'ioi', 'ioi_ground_truth', 'IOI_CIRCUIT', 'Task', 'greater_than',
               'greater_than_ground_truth', 'GT_CIRCUIT', 'GT_GROUP_NAMES', 'gt_years', 'edge_role', 'docstring', 'docstring_prompt',
