@@ -29,9 +29,10 @@ _NAMES = {
     'planted': ['PlantedTask', 'planted_induction', 'planted_ioi', 'planted_greater_than', 'check_planted', 'PLANTED',
                 'layout', 'blank_state', 'random_junk', 'set_head'],
     'hard': ['HardTask', 'planted_hard', 'compare_methods', 'edge_ranks', 'HARD_METHODS'],
-    'limitations': ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'embedding_comparison', 'method_scores', 'method_table',
+    'limitations': ['lambda_curves', 'concavity', 'linear_fit', 'attribution_scatter', 'embedding_comparison',
                     'lambda_figure', 'youden', 'embedding_figure', 'youden_figure', 'embedding_outliers', 'lambda_panels',
                     'curve_summary'],
+    'failures': ['method_scores', 'method_table'],
     'baselines': ['subnetwork_probing', 'sp_sweep', 'SPResult', 'hisp_scores', 'hisp_circuits', 'node_circuit',
                   'node_truth', 'mask_nodes', 'gated_logits'],
     'edge_pruning': ['edge_pruning', 'EdgePruningResult', 'masked_logits', 'paper_circuit', 'rank_init'],
@@ -39,7 +40,7 @@ _NAMES = {
                   'ensemble_scores', 'ilp_circuit', 'jaccard', 'pairwise_jaccard', 'auc_ci', 'faithfulness_ci', 'load_eap',
                   'save_eap_pt', 'save_eap_json', 'write_mib', 'read_mib', 'mib_circuits', 'mib_faithfulness'],
     'method_table': ['run_methods', 'method_row', 'faithfulness_table', 'sweep_by_size', 'mib_sizes', 'MethodRun', 'TABLE_METHODS',
-                     'table_setting', 'table_rows', 'TableSetting', 'TABLE_MODELS'],  # the submodule's name is also limitations' `method_table`: the public name stays the function
+                     'table_setting', 'table_rows', 'TableSetting', 'TABLE_MODELS'],  # the submodule's name is also failures' `method_table`: the public name stays the function
     'trained': ['TrainedTask', 'load_trained', 'train', 'save_trained'],
     'tasks': ['gpt2_tokenizer', 'ioi', 'ioi_ground_truth', 'IOI_CIRCUIT', 'Task', 'greater_than',
               'greater_than_ground_truth', 'GT_CIRCUIT', 'GT_GROUP_NAMES', 'gt_years', 'edge_role', 'docstring', 'docstring_prompt',
