@@ -87,17 +87,18 @@ def planted_hard(F:int=6, # filler tokens
                     parts=parts, distractors=['input->a0.h2<k>', 'input->a0.h2<v>', 'a0.h2->m0'])
 
 # %% ../nbs/08a_hard.ipynb #588171ca
-HARD_METHODS = ('EAP', 'AtP*', 'EAP-IG-inputs', 'EAP-IG-activations', 'exact patching', 'ACDC (KL)', 'ACDC (task metric)')
+HARD_METHODS = ('EAP', 'AtP*', 'EAP-IG-inputs', 'EAP-IG-activations', 'exact patching', 'ACDC (KL)', 'ACDC (task metric)', 'EAP → ACDC (KL)')
 
 def compare_methods(task:PlantedTask, # a planted task (e.g. `planted_hard()`)
                     batch:Batch, # the prompts every method scores on
                     methods:Sequence[str]=HARD_METHODS, # which methods
                     taus:Sequence[float]=(1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0), # ACDC's thresholds
                     ig_steps:int=5, # integration steps of the EAP-IG methods
+                    eap_share:float=0.2, # EAP → ACDC: the share of edges EAP keeps (its top k) before ACDC runs on them
                    ) -> dict:
     "Scores (or ACDC's circuits), ROC curves and AUCs of each method against the task's ground truth"
     from eap_nb.methods import attribute
-    from eap_nb.acdc import acdc_sweep, with_clean_logprobs, kl_div
+    from eap_nb.acdc import acdc_sweep, eap_acdc, with_clean_logprobs, kl_div
     if bad := [x for x in methods if x not in HARD_METHODS]: raise ValueError(f"unknown method {bad[0]!r}: choose from {', '.join(HARD_METHODS)}")
     m, graph = task.model, Graph.from_model(task.model)
     truth, scores, circuits = task.truth(graph), {}, {}
@@ -106,6 +107,9 @@ def compare_methods(task:PlantedTask, # a planted task (e.g. `planted_hard()`)
             kl = name == 'ACDC (KL)'
             runs = acdc_sweep(m, graph, with_clean_logprobs(m, batch), kl_div if kl else task.metric, taus, maximize=not kl, progress=False)
             circuits[name] = [r.keep for r in runs]
+        elif name == 'EAP → ACDC (KL)':  # Section 5.2: ACDC on the edges EAP keeps, at every threshold
+            k, data = math.ceil(eap_share * graph.n_edges), with_clean_logprobs(m, batch)
+            circuits[name] = [eap_acdc(m, graph, data, task.metric, kl_div, t, eap_k=k, progress=False).keep for t in taus]
         else:
             scores[name] = attribute(m, graph, batch, task.metric, method='exact' if name == 'exact patching' else name,
                                      ig_steps=ig_steps, progress=False).detach().double().cpu()
