@@ -843,7 +843,7 @@ def table(model:str, # a name of `TABLE_MODELS`
         rows = []
         for x in tqdm(ms, disable=not progress, desc='methods'):
             r = table_rows(s, (x,))[0]
-            ci = lambda k: '' if r[k + '_lo'] != r[k + '_lo'] else f" [{_num(r[k + '_lo'], 3)}, {_num(r[k + '_hi'], 3)}]"
+            ci = lambda k: '' if math.isnan(r[k + '_lo']) else f" [{_num(r[k + '_lo'], 3)}, {_num(r[k + '_hi'], 3)}]"
             echo(f"  {x:18s} edge AUC {_num(r['auc'], 3)}{ci('auc')}  CPR {_num(r['cpr'], 3)}{ci('cpr')}  CMD {_num(r['cmd'], 3)}{ci('cmd')}  "
                  f"{_secs(r['seconds'])}  {r['cost']}" + (f"  ({r['note']})" if r['note'] else ''))
             rows.append(r)

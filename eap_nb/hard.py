@@ -16,6 +16,7 @@ from .data import Batch
 from .metrics import logit_diff
 from .planted import layout, PlantedTask, blank_state, random_junk, set_head
 from .evaluation import roc_points, circuit_roc_points, roc_auc
+from scipy.stats import rankdata
 
 # %% ../nbs/08a_hard.ipynb #4feae323
 @dataclass
@@ -102,13 +103,14 @@ def compare_methods(task:PlantedTask, # a planted task (e.g. `planted_hard()`)
     if bad := [x for x in methods if x not in HARD_METHODS]: raise ValueError(f"unknown method {bad[0]!r}: choose from {', '.join(HARD_METHODS)}")
     m, graph = task.model, Graph.from_model(task.model)
     truth, scores, circuits = task.truth(graph), {}, {}
+    data = with_clean_logprobs(m, batch) if any('ACDC' in x for x in methods) else None  # ACDC's prompts, built once
     for name in methods:
         if name.startswith('ACDC'):
             kl = name == 'ACDC (KL)'
-            runs = acdc_sweep(m, graph, with_clean_logprobs(m, batch), kl_div if kl else task.metric, taus, maximize=not kl, progress=False)
+            runs = acdc_sweep(m, graph, data, kl_div if kl else task.metric, taus, maximize=not kl, progress=False)
             circuits[name] = [r.keep for r in runs]
         elif name == 'EAP → ACDC (KL)':  # Section 5.2: ACDC on the edges EAP keeps, at every threshold
-            k, data = math.ceil(eap_share * graph.n_edges), with_clean_logprobs(m, batch)
+            k = math.ceil(eap_share * graph.n_edges)
             circuits[name] = [eap_acdc(m, graph, data, task.metric, kl_div, t, eap_k=k, progress=False).keep for t in taus]
         else:
             scores[name] = attribute(m, graph, batch, task.metric, method='exact' if name == 'exact patching' else name,
@@ -125,9 +127,7 @@ def edge_ranks(result:dict, # what `compare_methods` returned
     g, out = result['graph'], {}
     for e in edges:
         i, row = g.index(e), {}
-        for k, s in result['scores'].items():
-            a = s.abs()
-            row[k] = float((a > a[i]).sum()) + (float((a == a[i]).sum()) + 1) / 2
+        for k, s in result['scores'].items(): row[k] = float(rankdata(-s.abs().numpy(), method='average')[i])
         for k, cs in result['circuits'].items():
             kept = [t for t, c in zip(result['taus'], cs) if c[i]]
             row[k] = max(kept) if kept else None
